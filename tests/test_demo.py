@@ -10,8 +10,12 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
     assert m['seed'] == 3 and m['store']['count'] == 48
-    assert m['store']['fields'] == {'image': [64], 'patch': [16, 64], 'text': [64]}
-    assert 0 <= m['zeroshot']['colour'] <= 1
+    assert m['store']['fields'] == {'image': [128], 'patch': [64, 128], 'text': [128]}
+    assert m['backbone'] == {'model': 'interpkit-shapes-clip', 'pretrained': 'shapes-world', 'embed_dim': 128}
+    keys = {'zeroshot', 'zeroshot_two_objects', 'retrieval_full', 'retrieval_partial', 'grounding', 'test_split'}
+    assert keys <= set(m['shapes'])
+    assert set(m['shapes']['zeroshot']) == {'shape', 'colour', 'size', 'position', 'background', 'background_colour'}
+    assert all(0 <= v <= 1 for v in m['shapes']['zeroshot'].values())
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     # the same seed gives the same data and the same numbers
@@ -19,7 +23,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
                         capture_output=True, text=True, timeout=600)
     assert r2.returncode == 0, r2.stderr
     m2 = json.loads((tmp_path/'again'/'metrics.json').read_text())
-    assert m2['zeroshot'] == m['zeroshot']
+    assert m2['shapes'] == m['shapes']
 
 
 def test_demo_rejects_bad_arguments(tmp_path):
