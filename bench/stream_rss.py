@@ -13,7 +13,7 @@ fork/exec into it, so VmHWM from /proc/self/status (per address space, reset by 
 
 Run:  python bench/stream_rss.py [--items 24000] [--dim 512] [--patches 49] [--batch-size 256] [--device cpu] [--keep]
 """
-import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
+import argparse, json, resource, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import psutil

@@ -1,6 +1,6 @@
 "Integration tests of the embedded default: Shapes World and the shipped CLIP, loaded with no network."
 import numpy as np
-import pytest, torch
+import pytest
 
 from interpkit.backbones import SHIPPED_WEIGHTS, load_backbone
 from interpkit.core import BadInputError, UnknownModelError

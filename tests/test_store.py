@@ -1,6 +1,5 @@
 "Integration tests of the activation store: a real interrupt, resuming, bad input on the way in."
-import os, signal, subprocess, sys, textwrap, time
-from pathlib import Path
+import signal, subprocess, sys, textwrap, time
 
 import pytest, torch
 from conftest import write_images
