@@ -5,7 +5,7 @@ from pathlib import Path
 
 def test_demo_command_writes_report_and_metrics(tmp_path):
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
-    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48'],
+    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048'],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
@@ -19,11 +19,26 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     # the same seed gives the same data and the same numbers
-    r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48'],
+    r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048'],
                         capture_output=True, text=True, timeout=600)
     assert r2.returncode == 0, r2.stderr
     m2 = json.loads((tmp_path/'again'/'metrics.json').read_text())
     assert m2['shapes'] == m['shapes']
+    assert m2['sae'] == m['sae']   # SAE training is deterministic too
+
+
+def test_demo_sae_on_shapes_world(tmp_path):
+    "The demo's SAE with its default training set: the acceptance figures of the SAE issue, on held-out images."
+    exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
+    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--n-images', '1000'], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    sae = json.loads((tmp_path/'demo'/'metrics.json').read_text())['sae']
+    assert sae['variant'] == 'topk' and sae['n'] == 1000
+    assert sae['fvu'] <= 0.05 and sae['dead_fraction'] <= 0.1 and abs(sae['l0'] - 32) < 1e-6
+    assert sae['zeroshot_accuracy_reconstructed'] >= sae['zeroshot_accuracy'] - 0.05
+    from interpkit.sae import SparseAutoencoder
+    loaded = SparseAutoencoder.load(tmp_path/'demo'/'sae')
+    assert loaded.config.source['model'] == 'interpkit-shapes-clip' and loaded.config.normalization == 'none'
 
 
 def test_demo_rejects_bad_arguments(tmp_path):
