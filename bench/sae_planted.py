@@ -9,6 +9,24 @@ FVU, L0, dead fraction, and the share of the 4,096 true features that some decod
 Goal (issue 4): FVU <= 0.1 at the variant's target sparsity and >= 90% of the features recovered.
 
 Run:  python bench/sae_planted.py [--variants topk,relu,...] [--epochs E] [--rows N] [--out bench/results/sae_planted.json]
+
+Results (2026-11-22, this project's 2-core CPU, 4,096 latents, lr 1e-3 with linear decay over the last 20%,
+batch 4096, inputs scaled to norm sqrt(d); held-out rows; `seconds` partly measured while other jobs ran):
+
+    | variant    | settings              | epochs | FVU   | L0   | dead  | recovered (cos >= 0.9) | seconds |
+    | topk       | k=16                  | 2      | 0.084 | 16.0 | 0.000 | 100.0%                 | 26      |
+    | batchtopk  | k=16                  | 2      | 0.086 |  9.8 | 0.000 | 100.0%                 | 180     |
+    | matryoshka | k=16                  | 2      | 0.084 | 10.4 | 0.000 | 100.0%                 | 247     |
+    | relu       | l1=0.3, start k=16    | 2      | 0.079 | 25.2 | 0.000 |  99.8%                 | 128     |
+    | jumprelu   | l0=1.0, start k=16    | 2      | 0.152 |  8.4 | 0.002 | 100.0%                 | 190     |
+    | jumprelu   | l0=0.3, start k=16    | 2      | 0.153 |  8.4 | 0.002 | 100.0%                 | 366     |
+    | jumprelu   | l0=1.0, start k=32    | 2      | 0.124 | 10.4 | 0.001 | 100.0%                 | 327     |
+    | jumprelu   | l0=1.0, start k=32    | 6      | 0.110 | 10.2 | 0.000 | 100.0%                 | 502     |
+
+Every variant recovers the planted features; JumpReLU misses the FVU goal (0.110 > 0.1): it settles at L0 ~10
+(the data have ~8 active features) whatever its L0 coefficient (0.01 to 1.0 gave the same L0), so its FVU is
+limited by the encoder's estimate of each active coefficient. Open: a wider straight-through window or a
+separate encoder learning rate.
 """
 import argparse, json, time
 from pathlib import Path
@@ -21,13 +39,16 @@ from interpkit.sae_training import TrainConfig, train_sae
 
 N_TRAIN, N_HELD, D, N_FEATURES = 262_144, 16_384, 512, 4096
 
-# target sparsity: the data have ~8 active features per vector; TopK-family SAEs get k=16 latents
+# target sparsity: the data have ~8 active features per vector; TopK-family SAEs get k=16 latents. For relu and
+# jumprelu, k sets where training starts (each latent firing on ~k/n_latents of the first batch) and the penalty
+# takes it from there. JumpReLU settles near the data's own sparsity (L0 ~10) and needs more passes than the others
+# to bring its FVU under 0.1, hence its own epoch count.
 VARIANTS = {
     'topk': dict(k=16),
     'batchtopk': dict(k=16),
     'matryoshka': dict(k=16),
     'relu': dict(l1_coefficient=0.3, k=16),
-    'jumprelu': dict(l0_coefficient=1.0, k=16),
+    'jumprelu': dict(l0_coefficient=1.0, k=32, epochs=6),
 }
 
 
@@ -50,14 +71,15 @@ def main(argv=None):
     for v in args.variants.split(','):
         kw = {**VARIANTS[v], **extra.get(v, {})}
         if 'k' in kw: kw['k'] = int(kw['k'])
+        epochs = kw.pop('epochs', args.epochs)
         cfg = SAEConfig(D, args.n_latents, v, normalization='scale', **kw)
         t = time.time()
-        sae = train_sae(cfg, train, TrainConfig(batch_size=4096, lr=args.lr, epochs=args.epochs, decay_fraction=0.2,
+        sae = train_sae(cfg, train, TrainConfig(batch_size=4096, lr=args.lr, epochs=epochs, decay_fraction=0.2,
                                                  resample_every=128 if v == 'relu' else None, log_every=16))
         secs = time.time() - t
         m = evaluate_sae(sae, held)
         rec = feature_recovery(sae, features)
-        row = dict(variant=v, config={k: kw[k] for k in kw}, n_latents=args.n_latents, epochs=args.epochs, rows=len(train),
+        row = dict(variant=v, config={k: kw[k] for k in kw}, n_latents=args.n_latents, epochs=epochs, rows=len(train),
                    lr=args.lr, seconds=round(secs, 1), fvu=round(m['fvu'], 4), l0=round(m['l0'], 2),
                    dead_fraction=round(m['dead_fraction'], 4), recovered_0_9=round(rec['recovered'], 4),
                    median_best_cosine=round(rec['best_cosine'].median().item(), 4))
