@@ -16,6 +16,11 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert keys <= set(m['shapes'])
     assert set(m['shapes']['zeroshot']) == {'shape', 'colour', 'size', 'position', 'background', 'background_colour'}
     assert all(0 <= v <= 1 for v in m['shapes']['zeroshot'].values())
+    assert {'coverage', 'accuracy', 'method'} <= set(m['naming']) and 0 <= m['naming']['coverage'] <= 1
+    for key in ('accuracy', 'dense_probe_accuracy', 'accuracy_gap', 'concepts_per_decision'):
+        assert set(m['cbm'][key]) == {'shape', 'colour'}
+    for t in ('shape', 'colour'):
+        assert abs(m['cbm']['accuracy_gap'][t] - (m['cbm']['dense_probe_accuracy'][t] - m['cbm']['accuracy'][t])) < 1e-3
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     # the same seed gives the same data and the same numbers
@@ -25,6 +30,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     m2 = json.loads((tmp_path/'again'/'metrics.json').read_text())
     assert m2['shapes'] == m['shapes']
     assert m2['sae'] == m['sae']   # SAE training is deterministic too
+    assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm']
 
 
 def test_demo_sae_on_shapes_world(tmp_path):
