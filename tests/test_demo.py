@@ -21,6 +21,19 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
         assert set(m['cbm'][key]) == {'shape', 'colour'}
     for t in ('shape', 'colour'):
         assert abs(m['cbm']['accuracy_gap'][t] - (m['cbm']['dense_probe_accuracy'][t] - m['cbm']['accuracy'][t])) < 1e-3
+    tevi = m['tevi']
+    assert {'partial_consistent@1_raw', 'partial_consistent@1_tevi', 'partial_error_reduction', 'full_t2i_R@1_raw',
+            'full_t2i_R@1_tevi', 'full_t2i_R@1_drop'} <= set(tevi)
+    assert abs(tevi['full_t2i_R@1_drop'] - (tevi['full_t2i_R@1_raw'] - tevi['full_t2i_R@1_tevi'])) < 1e-9
+    err_raw, err_tevi = 1 - tevi['partial_consistent@1_raw'], 1 - tevi['partial_consistent@1_tevi']
+    assert err_raw == 0 or abs(tevi['partial_error_reduction'] - (err_raw - err_tevi)/err_raw) < 1e-6
+    for scorer in ('raw', 'sae', 'tevi'):
+        assert {f'{d}_retrieval_recall@{k}' for d in ('image', 'text') for k in (1, 5, 10)} <= set(tevi['by_scorer'][scorer]['full'])
+        assert {'consistent@1', 'consistent@5', 'any@1', 'any@5'} == set(tevi['by_scorer'][scorer]['partial'])
+    cb = json.loads((tmp_path/'demo'/'retrieval.json').read_text())   # CLIP_benchmark's result format
+    assert cb['task'] == 'zeroshot_retrieval' and cb['model'] == 'interpkit-shapes-clip' and cb['pretrained'] == 'shapes-world'
+    assert cb['metrics']['image_retrieval_recall@1'] == tevi['full_t2i_R@1_raw']
+    assert (tmp_path/'demo'/'tevi'/'tevi.safetensors').exists()
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     # the same seed gives the same data and the same numbers
@@ -31,6 +44,9 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert m2['shapes'] == m['shapes']
     assert m2['sae'] == m['sae']   # SAE training is deterministic too
     assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm']
+    timing = ('train_seconds', 'scoring')
+    strip = lambda t: {k: v for k, v in t.items() if k not in timing and k != 'by_scorer'}
+    assert strip(m2['tevi']) == strip(m['tevi'])   # TEVI training is deterministic
 
 
 def test_demo_sae_on_shapes_world(tmp_path):
