@@ -4,7 +4,7 @@ The docs site is built by Quarto (`nbdev_docs`), which cannot be installed here;
 build that can be checked without it. For each `nbs/tutorials/*.ipynb` it:
   1. executes the notebook with nbclient (any cell error fails the run),
   2. renders it to `_docs/tutorials/<name>.html` with nbconvert (images embedded, plotly.js inline, no CDN),
-  3. checks that every code cell ran, that every figure the notebook produced is in the page, and that the
+  3. drops saved widget state (the tutorials follow each live widget with a static picture), checks that every code cell ran, that every figure the notebook produced is in the page, and that the
      page loads no external script or stylesheet.
 Usage: python .ci/render_tutorials.py [NOTEBOOK ...]
 """
@@ -46,6 +46,9 @@ def render(path: Path, out_dir: Path) -> Path:
     missing = [i for i, c in enumerate(code) if c.get('execution_count') is None]
     assert not missing, f'{path.name}: code cells {missing} did not run'
     drop_plotly_mathjax(nb)
+    # live widgets need a kernel; the page shows the static pictures the tutorials draw after each widget, so the
+    # saved widget state (megabytes of PNGs and the plotly bundle) is left out of the page
+    nb.metadata.pop('widgets', None)
     exporter = HTMLExporter(template_name='offline', extra_template_basedirs=[str(ROOT/'.ci'/'nbconvert')],
                             embed_images=True)
     page, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': path.stem}})

@@ -5,7 +5,7 @@ from pathlib import Path
 
 def test_demo_command_writes_report_and_metrics(tmp_path):
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
-    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048'],
+    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024'],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
@@ -34,16 +34,21 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert cb['task'] == 'zeroshot_retrieval' and cb['model'] == 'interpkit-shapes-clip' and cb['pretrained'] == 'shapes-world'
     assert cb['metrics']['image_retrieval_recall@1'] == tevi['full_t2i_R@1_raw']
     assert (tmp_path/'demo'/'tevi'/'tevi.safetensors').exists()
+    g = m['grounding']      # patch concepts: grounding on held-out images and relation-aware naming
+    assert {'concept_pointing_game', 'concept_mean_iou', 'concepts', 'pairs', 'readout'} <= set(g) and g['readout'] == 'attention'
+    assert g['concepts'] == 0 or (0 <= g['concept_pointing_game'] <= 1 and 0 <= g['concept_mean_iou'] <= 1)
+    assert 0 <= m['naming']['relation_aware_accuracy'] <= 1 or m['naming']['relation_aware_accuracy'] != m['naming']['relation_aware_accuracy']
+    assert (tmp_path/'demo'/'patch_sae').exists()
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     # the same seed gives the same data and the same numbers
-    r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048'],
+    r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024'],
                         capture_output=True, text=True, timeout=600)
     assert r2.returncode == 0, r2.stderr
     m2 = json.loads((tmp_path/'again'/'metrics.json').read_text())
     assert m2['shapes'] == m['shapes']
     assert m2['sae'] == m['sae']   # SAE training is deterministic too
-    assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm']
+    assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm'] and m2['grounding'] == m['grounding']
     timing = ('train_seconds', 'scoring')
     strip = lambda t: {k: v for k, v in t.items() if k not in timing and k != 'by_scorer'}
     assert strip(m2['tevi']) == strip(m['tevi'])   # TEVI training is deterministic
@@ -52,7 +57,8 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
 def test_demo_sae_on_shapes_world(tmp_path):
     "The demo's SAE with its default training set: the acceptance figures of the SAE issue, on held-out images."
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
-    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--n-images', '1000'], capture_output=True, text=True, timeout=900)
+    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--n-images', '1000', '--patch-train-images', '512'],
+                       capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
     sae = json.loads((tmp_path/'demo'/'metrics.json').read_text())['sae']
     assert sae['variant'] == 'topk' and sae['n'] == 1000
