@@ -73,6 +73,19 @@ the fastest peer to get there (the plain torch loop, 53.1 s) and x0.05 of the fa
 interpkit_bf16: x3.42 samples/s, time to FVU 0.3 x0.25 / x0.04. Shares above 100% of the dense fp32 peak are
 possible because interpkit's TopK backward and decoder touch only the k active latents (sparse products), so it
 does far fewer than the dense-equivalent FLOPs it is credited with. No GPU was lent: the CUDA path is untested.
+
+A second run later the same day, `--peers sparsify,torch,interpkit,interpkit_bf16` (the three libraries that never
+reach FVU 0.3 left out), fp32 peak 221.5 GFLOP/s. sparsify was faster than in the first run, which shared the
+machine with other work while sparsify ran:
+
+    peer                 samples/s  GFLOP/s  % fp32 peak  FVU@1ep  dead@1ep  s to FVU 0.3
+    sparsify                 9,289    233.8        105.5   0.6276     0.000  273.7
+    torch (plain loop)       4,972    125.1         56.5   0.1254     0.000  54.2
+    interpkit               16,817    423.2        191.1   0.1243     0.000  16.1
+    interpkit_bf16          20,035    504.2        227.6   0.1243     0.000  13.6
+
+interpkit vs sparsify: samples/s x1.81 (bf16 x2.16) at FVU 0.124 vs 0.628; time to FVU 0.3 x0.30 of the fastest
+peer (torch, 54.2 s) and x0.06 of sparsify.
 """
 import argparse, json, os, platform, subprocess, sys, time
 from collections import deque
