@@ -567,5 +567,4 @@ d = { 'settings': { 'branch': 'main',
                                    'interpkit.widgets._Browser._safely': ('widgets.html#_browser._safely', 'interpkit/widgets.py'),
                                    'interpkit.widgets._Browser._say': ('widgets.html#_browser._say', 'interpkit/widgets.py'),
                                    'interpkit.widgets._message': ('widgets.html#_message', 'interpkit/widgets.py'),
-                                   'interpkit.widgets._thumb': ('widgets.html#_thumb', 'interpkit/widgets.py'),
                                    'interpkit.widgets._tiles_html': ('widgets.html#_tiles_html', 'interpkit/widgets.py')}}}
