@@ -35,7 +35,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert cb['metrics']['image_retrieval_recall@1'] == tevi['full_t2i_R@1_raw']
     assert (tmp_path/'demo'/'tevi'/'tevi.safetensors').exists()
     g = m['grounding']      # patch concepts: grounding on held-out images and relation-aware naming
-    assert {'concept_pointing_game', 'concept_mean_iou', 'concepts', 'pairs', 'readout'} <= set(g) and g['readout'] == 'attention'
+    assert {'concept_pointing_game', 'concept_mean_iou', 'concepts', 'pairs', 'readout'} <= set(g) and g['readout'] == 'window'
     assert g['concepts'] == 0 or (0 <= g['concept_pointing_game'] <= 1 and 0 <= g['concept_mean_iou'] <= 1)
     assert 0 <= m['naming']['relation_aware_accuracy'] <= 1 or m['naming']['relation_aware_accuracy'] != m['naming']['relation_aware_accuracy']
     assert (tmp_path/'demo'/'patch_sae').exists()
