@@ -6,7 +6,7 @@ from pathlib import Path
 def test_demo_command_writes_report_and_metrics(tmp_path):
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
     r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024'],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
     assert m['seed'] == 3 and m['store']['count'] == 48
@@ -43,7 +43,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     # the same seed gives the same data and the same numbers
     r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024'],
-                        capture_output=True, text=True, timeout=600)
+                        capture_output=True, text=True, timeout=1500)
     assert r2.returncode == 0, r2.stderr
     m2 = json.loads((tmp_path/'again'/'metrics.json').read_text())
     assert m2['shapes'] == m['shapes']
@@ -58,7 +58,7 @@ def test_demo_sae_on_shapes_world(tmp_path):
     "The demo's SAE with its default training set: the acceptance figures of the SAE issue, on held-out images."
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
     r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--n-images', '1000', '--patch-train-images', '512'],
-                       capture_output=True, text=True, timeout=900)
+                       capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, r.stderr
     sae = json.loads((tmp_path/'demo'/'metrics.json').read_text())['sae']
     assert sae['variant'] == 'topk' and sae['n'] == 1000
