@@ -32,8 +32,8 @@ from .spatial import (PATCH_READOUT, concept_groups, concept_parents, cooccurren
                                concept_maps, overlay, overlay_figure, patch_sae_config, relation_aware_names, train_patch_sae)
 
 # %% auto #0
-__all__ = ['CBM_TASKS', 'write_report', 'demo_sae', 'demo_naming', 'demo_concept_bottleneck', 'demo_tevi', 'demo_spatial',
-           'run_demo', 'main', 'train_and_ship']
+__all__ = ['CBM_TASKS', 'GROUNDING_MIN_CORRELATION', 'write_report', 'demo_sae', 'demo_naming', 'demo_concept_bottleneck',
+           'demo_tevi', 'demo_spatial', 'run_demo', 'main', 'train_and_ship']
 
 # %% ../nbs/90_cli.ipynb #8664607b
 def write_report(out: str | Path, title: str, metrics: dict, figures: list[go.Figure], notes: list[str] = ()) -> Path:
@@ -188,6 +188,8 @@ def demo_tevi(backbone, sae, train_store, test_store, train_data: ShapesWorld, s
     fig = recall_figure({k: v['full'] for k, v in r.items()}, 'Full-caption retrieval on the held-out split: raw, SAE-reconstructed and TEVI')
     return metrics, fig
 
+GROUNDING_MIN_CORRELATION = 0.5  # grounding names a patch latent only where its activations follow a word's similarity this closely
+
 def demo_spatial(backbone, out: Path, seed: int, test_store, test_data: ShapesWorld, n_train: int = 4096,
                  progress: bool = True) -> tuple[dict, dict, go.Figure]:
     """A Matryoshka BatchTopK SAE on patch tokens (the `PATCH_READOUT` readout) of `n_train` train-split images; its
@@ -210,12 +212,16 @@ def demo_spatial(backbone, out: Path, seed: int, test_store, test_data: ShapesWo
     cooc, freq = cooccurrence(sae, patches[:1024])
     parents = concept_parents(cooc, freq, concept_groups(sae))
     related = {f'relation_aware{"_distinct" if d else ""}': relation_aware_names(
-        sae, names[best], parents, vocabulary, backbone, templates=NAMING_METHODS[best]['templates'], distinct=d) for d in (False, True)}
+        sae, names[best], parents, vocabulary, backbone, templates=NAMING_METHODS[best]['templates'], distinct=d,
+        images=tokens if NAMING_METHODS[best]['source'] == 'activations' else None) for d in (False, True)}
     rel = evaluate_naming(codes, test_data, related)
-    g = grounding_evaluation(sae, names[best], test_patches, test_data)
+    grounded = name_concepts(sae, vocabulary, backbone, 'correlation', image_embeddings=tokens, min_score=GROUNDING_MIN_CORRELATION,
+                             progress=progress)
+    g = grounding_evaluation(sae, grounded, test_patches, test_data)
     grounding = dict(concept_pointing_game=g['concept_pointing_game'], concept_mean_iou=g['concept_mean_iou'], concepts=g['concepts'],
-                     pairs=g['pairs'], naming_method=best, readout=PATCH_READOUT, segmentation_threshold=g['threshold'],
-                     sae=dict(variant=cfg.variant, n_latents=cfg.n_latents, k=cfg.k, train_images=n_train))
+                     pairs=g['pairs'], false_firing=g['false_firing'], pointing_where_firing=g['pointing_where_firing'],
+                     naming_method='correlation', min_correlation=GROUNDING_MIN_CORRELATION, readout=PATCH_READOUT,
+                     segmentation_threshold=g['threshold'], sae=dict(variant=cfg.variant, n_latents=cfg.n_latents, k=cfg.k, train_images=n_train))
     naming = dict(relation_aware_accuracy=rel['accuracy']['relation_aware'],
                   relation_aware_distinct_accuracy=rel['accuracy']['relation_aware_distinct'], patch_flat_accuracy=flat['best_accuracy'],
                   patch_flat_method=best, patch_accuracy_by_method=flat['accuracy'], patch_confident_latents=flat['confident_latents'],

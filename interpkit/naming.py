@@ -24,7 +24,7 @@ from .sae_metrics import check_sae_backbone
 # %% auto #0
 __all__ = ['TEMPLATES', 'NAMING_METHODS', 'Vocabulary', 'wordfreq_vocabulary', 'shapes_vocabulary', 'as_vocabulary',
            'default_cache_dir', 'text_fingerprint', 'WordEmbeddings', 'vocabulary_embeddings', 'ConceptNames',
-           'rank_words', 'name_concepts']
+           'rank_words', 'activation_correlations', 'name_concepts']
 
 # %% ../nbs/05_naming.ipynb #c95ccb17
 class Vocabulary:
@@ -163,7 +163,8 @@ NAMING_METHODS = dict(
     dncbm_centred=dict(source='decoder', templates='word', centre_text=True, centre_image=True),
     ensemble=dict(source='decoder', templates='ensemble', centre_text=False, centre_image=False),
     ensemble_centred=dict(source='decoder', templates='ensemble', centre_text=True, centre_image=True),
-    top_images=dict(source='images', templates='word', centre_text=True, centre_image=True))
+    top_images=dict(source='images', templates='word', centre_text=True, centre_image=True),
+    correlation=dict(source='activations', templates='ensemble', centre_text=False, centre_image=False))
 
 @dataclass
 class ConceptNames:
@@ -207,18 +208,46 @@ def _top_image_directions(sae: SparseAutoencoder, images: torch.Tensor, n_top: i
     mean = (unit[best_i]*weight[..., None]).sum(1)/weight.sum(1, keepdim=True).clamp_min(1)
     return mean, weight[:, 0] > 0
 
+@torch.no_grad()
+def activation_correlations(sae: SparseAutoencoder, images: torch.Tensor, words: torch.Tensor,
+                            batch_size: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pearson correlation `[n_latents, n_words]`, over `images` `[n, d]` (raw, as the SAE saw them), between each
+    latent's activation and each word's cosine with the image (`words` `[n_words, d]`, unit); and which latents vary
+    on these images (the others get correlation 0)."""
+    images = check_tensor(images, 'image_embeddings', ndim=2, dim=sae.d_in)
+    if len(images) < 2: raise BadInputError(f"correlations need at least 2 image embeddings, got {len(images)}.")
+    n, d = images.shape
+    zu = torch.zeros(sae.n_latents, d, dtype=torch.float64); z1 = torch.zeros(sae.n_latents, dtype=torch.float64)
+    z2 = torch.zeros_like(z1); u1 = torch.zeros(d, dtype=torch.float64); uu = torch.zeros(d, d, dtype=torch.float64)
+    for s in range(0, n, batch_size):
+        x = images[s:s+batch_size].to(sae.device, torch.float32)
+        z, u = sae.encode(x).double().cpu(), F.normalize(x, dim=-1).double().cpu()
+        zu += z.T @ u; z1 += z.sum(0); z2 += (z*z).sum(0); u1 += u.sum(0); uu += u.T @ u
+    mz, mu = z1/n, u1/n
+    cov_zu = zu/n - mz[:, None]*mu                               # [n_latents, d]: latent k's covariance with the image
+    cov_uu = uu/n - mu[:, None]*mu                               # [d, d]
+    sd_z = (z2/n - mz**2).clamp_min(0).sqrt()
+    w = words.double().cpu()
+    sd_w = ((w @ cov_uu)*w).sum(-1).clamp_min(0).sqrt()          # each word's cosine spread over the images
+    varies = sd_z > 1e-8*max(float(sd_z.max()), 1.0)
+    corr = (cov_zu @ w.T)/(sd_z[:, None]*sd_w).clamp_min(1e-12)
+    corr[~varies] = 0
+    return corr.float().clamp(-1, 1), varies
+
 def name_concepts(sae: SparseAutoencoder, vocabulary, backbone: Backbone, method: str = 'dncbm',
                   image_embeddings: torch.Tensor | None = None, top: int = 5, n_top_images: int = 16,
-                  cache_dir: str | os.PathLike | None = None, progress: bool = True, **overrides) -> ConceptNames:
+                  min_score: float | None = None, cache_dir: str | os.PathLike | None = None, progress: bool = True,
+                  **overrides) -> ConceptNames:
     """Name every latent of `sae` with a word of `vocabulary` using `method` (a key of `NAMING_METHODS`; `overrides`
-    change its settings). `image_embeddings` `[n, d]` (raw, as the SAE saw them) are needed to centre on the image side."""
+    change its settings). `image_embeddings` `[n, d]` (raw, as the SAE saw them) are needed to centre on the image side
+    and for the `correlation` method. Latents whose best score is below `min_score` are left unnamed."""
     if method not in NAMING_METHODS:
         raise BadInputError(f"unknown naming method {method!r}; choose one of {', '.join(NAMING_METHODS)}.")
     unknown = set(overrides) - set(NAMING_METHODS['dncbm'])
     if unknown: raise BadInputError(f"unknown naming settings {sorted(unknown)}; the settings are {', '.join(NAMING_METHODS['dncbm'])}.")
     opts = {**NAMING_METHODS[method], **overrides}
     check_sae_backbone(sae, backbone)
-    if opts['centre_image'] or opts['source'] == 'images':
+    if opts['centre_image'] or opts['source'] in ('images', 'activations'):
         if image_embeddings is None:
             raise BadInputError(f"method {method!r} needs image_embeddings: embeddings of images like the SAE's training data "
                                 "(e.g. store.load('image') of a held-out store).")
@@ -228,15 +257,21 @@ def name_concepts(sae: SparseAutoencoder, vocabulary, backbone: Backbone, method
     alive = torch.ones(sae.n_latents, dtype=torch.bool)
     if opts['source'] == 'decoder': directions = sae.W_dec.detach().float().cpu().clone()
     elif opts['source'] == 'images': directions, alive = _top_image_directions(sae, image_embeddings, n_top_images)
-    else: raise BadInputError(f"naming source must be 'decoder' or 'images', got {opts['source']!r}.")
-    if opts['centre_image']:
+    elif opts['source'] != 'activations':
+        raise BadInputError(f"naming source must be 'decoder', 'images' or 'activations', got {opts['source']!r}.")
+    if opts['source'] == 'activations':                          # a correlation is centred by construction
+        emb = words.embeddings - text_mean if text_mean is not None else words.embeddings
+        corr, alive = activation_correlations(sae, image_embeddings, F.normalize(emb.float(), dim=-1))
+        scores, idx = corr.topk(min(top, len(words)), dim=-1)
+    elif opts['centre_image']:
         unit = F.normalize(image_embeddings.float(), dim=-1)
         mean = unit.mean(0)
         if opts['source'] == 'images': directions = directions - mean
         else:
             m = F.normalize(mean, dim=0)
             directions = directions - (directions @ m)[:, None]*m
-    scores, idx = rank_words(directions, words, top, text_mean)
+    if opts['source'] != 'activations': scores, idx = rank_words(directions, words, top, text_mean)
+    if min_score is not None: alive = alive & (scores[:, 0] >= min_score)
     names = [words.vocabulary[int(i[0])] if a else None for i, a in zip(idx, alive)]
     conf = (scores[:, 0] - scores[:, 1]) if scores.shape[1] > 1 else torch.zeros(len(scores))
     return ConceptNames(names, [[words.vocabulary[int(j)] for j in i] for i in idx], scores, conf*alive, method, words.vocabulary.name)

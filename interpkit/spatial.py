@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from .core import BadInputError, MismatchError, check_tensor, get_device
 from .sae import SAEConfig, SparseAutoencoder
 from .sae_training import TrainConfig, train_sae
-from .naming import ConceptNames, rank_words, vocabulary_embeddings, as_vocabulary
+from .naming import ConceptNames, activation_correlations, rank_words, vocabulary_embeddings, as_vocabulary
 from .naming_evaluation import names_value, evaluate_naming
 from .shapes import ShapesWorld, SHAPES, COLOURS
 
@@ -171,17 +171,20 @@ def _patch_cover(masks: np.ndarray, grid: tuple) -> np.ndarray:
 def grounding_evaluation(sae: SparseAutoencoder, names: ConceptNames, patches: torch.Tensor, data: ShapesWorld,
                          threshold: float = 0.5, grid: tuple | None = None, batch_size: int = 256) -> dict:
     """Pointing game and segmentation IoU on `data` (Shapes World, the images of `patches`) for the concepts whose
-    `names` name a shape or a colour; per concept its value, pairs, pointing, IoU and recall."""
+    `names` name a shape or a colour, over the images that contain an object of the named value; with the false
+    firing rate and the pointing game where the concepts fire. Per concept: its value, pairs, pointing, IoU, recall
+    (share of images with the value on which it fires) and false firing."""
     patches = check_patches(patches, sae.d_in)
     if len(patches) != len(data): raise MismatchError(f"{len(patches)} images of patches for {len(data)} scenes; pass the patches of `data`.")
     if len(names) != sae.n_latents: raise MismatchError(f"names cover {len(names)} latents, the SAE has {sae.n_latents}.")
     concepts = [(c, v) for c, n in enumerate(names.names) if (v := _named_value(n)) is not None]
     out = dict(concepts=len(concepts), threshold=threshold, images=len(data), per_concept=[])
     if not concepts:
-        return dict(out, concept_pointing_game=float('nan'), concept_mean_iou=float('nan'), pairs=0)
+        return dict(out, concept_pointing_game=float('nan'), concept_mean_iou=float('nan'), pairs=0, false_firing=float('nan'),
+                    pointing_where_firing=float('nan'))
     gh, gw = _grid(patches.shape[1], grid)
     idx = [c for c, _ in concepts]
-    stats = {c: dict(hits=[], ious=[], fires_on_value=0, has_value=0) for c in idx}
+    stats = {c: dict(hits=[], ious=[], fires_on_value=0, fires_without=0, without=0) for c in idx}
     for s in range(0, len(data), batch_size):
         maps = concept_maps(sae, patches[s:s+batch_size], idx, (gh, gw))           # [b, c, gh, gw]
         segs = segment(maps, data.size, threshold)
@@ -192,22 +195,27 @@ def grounding_evaluation(sae: SparseAutoencoder, names: ConceptNames, patches: t
             cover = _patch_cover(masks, (gh, gw))
             for j, (c, v) in enumerate(concepts):
                 objs = [o for o, ob in enumerate(scene.objects) if getattr(ob, GROUNDED_ATTRIBUTES[v]) == v]
-                st = stats[c]; st['has_value'] += bool(objs)
-                if not fires[b, j]: continue
-                if not objs: st['hits'].append(False); st['ious'].append(0.0); continue
-                st['fires_on_value'] += 1
-                st['hits'].append(bool(cover[objs, peak[b, j]].any()))
+                st, f = stats[c], bool(fires[b, j])
+                if not objs:
+                    st['without'] += 1; st['fires_without'] += f
+                    continue
+                st['fires_on_value'] += f
+                st['hits'].append(f and bool(cover[objs, peak[b, j]].any()))
                 gt = torch.as_tensor(masks[objs].any(0)); sg = segs[b, j]
                 st['ious'].append(float((gt & sg).sum()/(gt | sg).sum()))
-    hits = [h for st in stats.values() for h in st['hits']]; ious = [i for st in stats.values() for i in st['ious']]
+    mean = lambda x: round(float(np.mean(x)), 4) if len(x) else None
     for c, v in concepts:
         st = stats[c]
-        out['per_concept'].append(dict(concept=c, name=names.names[c], value=v, pairs=len(st['hits']),
-                                       pointing=round(float(np.mean(st['hits'])), 4) if st['hits'] else None,
-                                       iou=round(float(np.mean(st['ious'])), 4) if st['ious'] else None,
-                                       recall=round(st['fires_on_value']/max(st['has_value'], 1), 4)))
-    return dict(out, pairs=len(hits), concept_pointing_game=round(float(np.mean(hits)), 4) if hits else float('nan'),
-                concept_mean_iou=round(float(np.mean(ious)), 4) if ious else float('nan'))
+        out['per_concept'].append(dict(concept=c, name=names.names[c], value=v, pairs=len(st['hits']), pointing=mean(st['hits']),
+                                       iou=mean(st['ious']), recall=round(st['fires_on_value']/max(len(st['hits']), 1), 4),
+                                       false_firing=round(st['fires_without']/max(st['without'], 1), 4)))
+    hits = [h for st in stats.values() for h in st['hits']]; ious = [i for st in stats.values() for i in st['ious']]
+    fired_hits = sum(hits); fired = sum(st['fires_on_value'] + st['fires_without'] for st in stats.values())
+    without = sum(st['without'] for st in stats.values())
+    return dict(out, pairs=len(hits), concept_pointing_game=mean(hits) if hits else float('nan'),
+                concept_mean_iou=mean(ious) if ious else float('nan'),
+                false_firing=round(sum(st['fires_without'] for st in stats.values())/without, 4) if without else float('nan'),
+                pointing_where_firing=round(fired_hits/fired, 4) if fired else float('nan'))
 
 # %% ../nbs/08_spatial.ipynb #4bfb5ea7
 @torch.no_grad()
@@ -252,10 +260,11 @@ def concept_children(parents: torch.Tensor) -> dict[int, list[int]]:
 # %% ../nbs/08_spatial.ipynb #733595d8
 def relation_aware_names(sae: SparseAutoencoder, flat: ConceptNames, parents: torch.Tensor, vocabulary, backbone,
                          templates='word', strength: float = 1.0, only_repeats: bool = True, distinct: bool = False,
-                         top: int = 5, cache_dir=None, progress: bool = False) -> ConceptNames:
+                         top: int = 5, images: torch.Tensor | None = None, cache_dir=None, progress: bool = False) -> ConceptNames:
     """Rename the children of `parents` (those whose flat name repeats their parent's, or all with `only_repeats=False`)
-    from their decoder direction minus `strength` times their parent's component; with `distinct` (CFM's 'child
-    enforced') the parent's name is excluded."""
+    from their decoder direction minus `strength` times their parent's component or, given `images` (tokens `[n, d]`
+    as `correlation` naming reads them), by correlation on the tokens where their parent is active; with `distinct`
+    (CFM's 'child enforced') the parent's name is excluded."""
     if len(flat) != sae.n_latents or len(parents) != sae.n_latents:
         raise MismatchError(f"names ({len(flat)}) and parents ({len(parents)}) must cover the SAE's {sae.n_latents} latents.")
     words = vocabulary_embeddings(backbone, as_vocabulary(vocabulary), templates, cache_dir=cache_dir, progress=progress)
@@ -266,12 +275,28 @@ def relation_aware_names(sae: SparseAutoencoder, flat: ConceptNames, parents: to
             and (not only_repeats or flat.names[c] == flat.names[p])]
     if kids:
         kids = torch.tensor(kids); p = parents[kids]
-        d = W[kids] - strength*(W[kids]*W[p]).sum(-1, keepdim=True)*W[p]
-        sc = F.normalize(d, dim=-1) @ F.normalize(words.embeddings.float(), dim=-1).T
+        unchanged = torch.zeros(len(kids), dtype=torch.bool)       # children whose parent never fires on `images`
+        if images is None:
+            d = W[kids] - strength*(W[kids]*W[p]).sum(-1, keepdim=True)*W[p]
+            sc = F.normalize(d, dim=-1) @ F.normalize(words.embeddings.float(), dim=-1).T
+        else:
+            images = check_tensor(images, 'images', ndim=2, dim=sae.d_in)
+            sc = torch.zeros(len(kids), len(words))
+            parent_list = sorted(set(p.tolist()))
+            with torch.no_grad():
+                zp = torch.cat([sae.encode(images[s:s+4096].to(sae.device, torch.float32))[:, parent_list].cpu()
+                                for s in range(0, len(images), 4096)])
+            for j, pp in enumerate(parent_list):
+                support = zp[:, j] > 0                               # the tokens where the parent is active
+                rows = (p == pp).nonzero().flatten()
+                if support.sum() < 2: unchanged[rows] = True; continue
+                corr, _ = activation_correlations(sae, images[support], words.embeddings)
+                sc[rows] = corr[kids[rows]]
         for r, pp in enumerate(p.tolist()):
             if distinct and flat.names[pp] in words.vocabulary: sc[r, words.vocabulary.index(flat.names[pp])] = -float('inf')
         s, i = sc.topk(min(top, sc.shape[1]), dim=-1)
         for r, c in enumerate(kids.tolist()):
+            if unchanged[r]: continue
             names[c] = words.vocabulary[int(i[r, 0])]; wlists[c] = [words.vocabulary[int(j)] for j in i[r]]
             scores[c, :s.shape[1]] = s[r]; conf[c] = s[r, 0] - s[r, 1] if s.shape[1] > 1 else 0
     return ConceptNames(names, wlists, scores, conf, f'relation_aware({flat.method})', flat.vocabulary)
