@@ -263,8 +263,8 @@ def relation_aware_names(sae: SparseAutoencoder, flat: ConceptNames, parents: to
                          top: int = 5, images: torch.Tensor | None = None, cache_dir=None, progress: bool = False) -> ConceptNames:
     """Rename the children of `parents` (those whose flat name repeats their parent's, or all with `only_repeats=False`)
     from their decoder direction minus `strength` times their parent's component or, given `images` (tokens `[n, d]`
-    as `correlation` naming reads them), by correlation on the tokens where their parent is active; with `distinct`
-    (CFM's 'child enforced') the parent's name is excluded."""
+    as `correlation` naming reads them), by correlation on the tokens where their parent is active, kept only where it
+    beats the child's flat correlation; with `distinct` (CFM's 'child enforced') the parent's name is excluded."""
     if len(flat) != sae.n_latents or len(parents) != sae.n_latents:
         raise MismatchError(f"names ({len(flat)}) and parents ({len(parents)}) must cover the SAE's {sae.n_latents} latents.")
     words = vocabulary_embeddings(backbone, as_vocabulary(vocabulary), templates, cache_dir=cache_dir, progress=progress)
@@ -292,6 +292,8 @@ def relation_aware_names(sae: SparseAutoencoder, flat: ConceptNames, parents: to
                 if support.sum() < 2: unchanged[rows] = True; continue
                 corr, _ = activation_correlations(sae, images[support], words.embeddings)
                 sc[rows] = corr[kids[rows]]
+            if not distinct:                                         # rename only where the parent's territory explains the child better
+                unchanged |= sc.max(-1).values <= flat.scores[kids, 0]
         for r, pp in enumerate(p.tolist()):
             if distinct and flat.names[pp] in words.vocabulary: sc[r, words.vocabulary.index(flat.names[pp])] = -float('inf')
         s, i = sc.topk(min(top, sc.shape[1]), dim=-1)
