@@ -28,7 +28,7 @@ from .naming_evaluation import evaluate_naming, naming_figure
 from .concept_bottleneck import concept_bottleneck_report, curve_figure, explain
 from .retrieval import recall_figure, retrieval_json, shapes_relevance, shapes_retrieval_set, swapped_captions
 from .tevi import TeviConfig, evaluate_tevi, train_tevi
-from .spatial import (PATCH_READOUT, concept_groups, concept_parents, cooccurrence, grounding_evaluation, image_concepts,
+from .spatial import (PATCH_READOUT, SHAPES_WORLD_REGIONS, concept_groups, concept_parents, cooccurrence, grounding_evaluation, image_concepts,
                                concept_maps, overlay, overlay_figure, patch_sae_config, relation_aware_names, train_patch_sae)
 
 # %% auto #0
@@ -217,8 +217,9 @@ def demo_spatial(backbone, out: Path, seed: int, test_store, test_data: ShapesWo
     rel = evaluate_naming(codes, test_data, related)
     grounded = name_concepts(sae, vocabulary, backbone, 'correlation', image_embeddings=tokens, min_score=GROUNDING_MIN_CORRELATION,
                              progress=progress)
-    g = grounding_evaluation(sae, grounded, test_patches, test_data)
-    grounding = dict(concept_pointing_game=g['concept_pointing_game'], concept_mean_iou=g['concept_mean_iou'], concepts=g['concepts'],
+    g = grounding_evaluation(sae, grounded, test_patches, test_data, regions=SHAPES_WORLD_REGIONS)
+    grounding = dict(concept_pointing_game=g['concept_pointing_game'], concept_mean_iou=g['concept_mean_iou'],
+                     bilinear_mean_iou=g['bilinear_mean_iou'], segmentation=g['segmentation'], regions=g['regions'], concepts=g['concepts'],
                      pairs=g['pairs'], false_firing=g['false_firing'], pointing_where_firing=g['pointing_where_firing'],
                      naming_method='correlation', min_correlation=GROUNDING_MIN_CORRELATION, readout=PATCH_READOUT,
                      segmentation_threshold=g['threshold'], sae=dict(variant=cfg.variant, n_latents=cfg.n_latents, k=cfg.k, train_images=n_train))

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange, reduce
 from PIL import Image
+from skimage.segmentation import felzenszwalb
 from tqdm.auto import tqdm
 
 from .core import BadInputError, MismatchError, check_tensor, get_device
@@ -24,10 +25,11 @@ from .naming_evaluation import names_value, evaluate_naming
 from .shapes import ShapesWorld, SHAPES, COLOURS
 
 # %% auto #0
-__all__ = ['PATCH_READOUT', 'GROUNDED_ATTRIBUTES', 'check_patches', 'centre_patches', 'patch_sae_config', 'patch_centring',
-           'train_patch_sae', 'patch_codes', 'concept_maps', 'image_concepts', 'upsample_maps', 'segment', 'overlay',
-           'to_png', 'overlay_figure', 'grounding_evaluation', 'cooccurrence', 'concept_groups', 'concept_parents',
-           'concept_children', 'relation_aware_names', 'ConceptAtlas']
+__all__ = ['PATCH_READOUT', 'SHAPES_WORLD_REGIONS', 'GROUNDED_ATTRIBUTES', 'check_patches', 'centre_patches', 'patch_sae_config',
+           'patch_centring', 'train_patch_sae', 'patch_codes', 'concept_maps', 'image_concepts', 'upsample_maps',
+           'image_regions', 'region_pool', 'segment', 'overlay', 'to_png', 'overlay_figure', 'grounding_evaluation',
+           'cooccurrence', 'concept_groups', 'concept_parents', 'concept_children', 'relation_aware_names',
+           'ConceptAtlas']
 
 # %% ../nbs/08_spatial.ipynb #5036fecc
 PATCH_READOUT = 'window'    # the readout whose patch tokens localise on the shipped Shapes World CLIP
@@ -109,12 +111,47 @@ def upsample_maps(maps: torch.Tensor, size: int | tuple) -> torch.Tensor:
     up = F.interpolate(maps.reshape(-1, 1, *maps.shape[-2:]), size=size, mode='bilinear', align_corners=False)
     return up.reshape(*lead, *up.shape[-2:])
 
-def segment(maps: torch.Tensor, size: int | tuple | None = None, threshold: float = 0.5) -> torch.Tensor:
-    "Boolean segmentation: where a map (upsampled to `size`) exceeds `threshold` times its own maximum; silent maps give nothing."
+SHAPES_WORLD_REGIONS = dict(scale=100., sigma=0., min_size=8)  # Shapes World renders flat colours without noise: no smoothing
+
+def image_regions(images: np.ndarray, scale: float = 100., sigma: float = 0.8, min_size: int = 20,
+                  progress: bool = False) -> torch.Tensor:
+    """Felzenszwalb-Huttenlocher graph segmentation (scikit-image) of uint8 images `[n, H, W, 3]` into regions of
+    similar colour: labels `[n, H, W]` (from 0 in each image). `sigma` smooths before segmenting (for photographs'
+    noise); `min_size` merges smaller regions into their neighbours."""
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+        raise BadInputError(f"images must be uint8 [n, H, W, 3], got {images.dtype} {list(images.shape)}.")
+    return torch.stack([torch.as_tensor(felzenszwalb(im, scale=scale, sigma=sigma, min_size=min_size), dtype=torch.long)
+                        for im in tqdm(images, desc='image regions', disable=not progress)]
+                       or [torch.zeros(0, *images.shape[1:3], dtype=torch.long)])
+
+def region_pool(maps: torch.Tensor, regions: torch.Tensor) -> torch.Tensor:
+    "Each pixel of pixel-resolution maps `[n, ..., H, W]` replaced by the mean of its region (`regions`: `[n, H, W]`)."
+    maps = torch.as_tensor(maps, dtype=torch.float32); regions = torch.as_tensor(regions)
+    if regions.ndim != 3 or maps.shape[0] != regions.shape[0] or maps.shape[-2:] != regions.shape[-2:]:
+        raise MismatchError(f"maps {list(maps.shape)} and regions {list(regions.shape)} differ: regions must be [n, H, W] of "
+                            "the same images, at the maps' resolution (upsample the maps first).")
+    n, H, W = regions.shape
+    flat = maps.reshape(n, -1, H*W)                                          # [n, m, HW]
+    lab = regions.reshape(n, 1, H*W).long()
+    k = int(lab.max()) + 1 if lab.numel() else 1
+    sums = flat.new_zeros(n, flat.shape[1], k).scatter_add_(2, lab.expand_as(flat), flat)
+    counts = torch.zeros(n, k).scatter_add_(1, lab[:, 0], torch.ones(n, H*W)).clamp_min(1)
+    return torch.gather(sums/counts[:, None], 2, lab.expand_as(flat)).reshape(maps.shape)
+
+def segment(maps: torch.Tensor, size: int | tuple | None = None, threshold: float = 0.5,
+            regions: torch.Tensor | None = None) -> torch.Tensor:
+    """Boolean segmentation: where a map (upsampled to `size`) exceeds `threshold` times its own maximum; silent maps
+    give nothing. With `regions` (`image_regions` of the maps' images, `[n, H, W]`) the upsampled map is first
+    averaged over each region (`region_pool`), so the segmentation follows the image's own edges."""
     if not 0 < threshold <= 1: raise BadInputError(f"threshold is a share of the map's maximum, in (0, 1]; got {threshold}.")
-    peak = torch.as_tensor(maps, dtype=torch.float32).amax((-2, -1), keepdim=True)
-    up = upsample_maps(maps, size) if size is not None else torch.as_tensor(maps, dtype=torch.float32)
-    return (up > threshold*peak) & (peak > 0)
+    maps = torch.as_tensor(maps, dtype=torch.float32)
+    peak = maps.amax((-2, -1), keepdim=True)
+    if regions is not None: size = tuple(regions.shape[-2:])
+    up = upsample_maps(maps, size) if size is not None else maps
+    if regions is not None: up = region_pool(up, regions)
+    top = up.amax((-2, -1), keepdim=True) if regions is not None else peak   # pooling lowers the maximum
+    return (up > threshold*top) & (peak > 0)
 
 _LUT = {}
 def _colour_table(colorscale: str) -> np.ndarray:
@@ -169,25 +206,31 @@ def _patch_cover(masks: np.ndarray, grid: tuple) -> np.ndarray:
 
 @torch.no_grad()
 def grounding_evaluation(sae: SparseAutoencoder, names: ConceptNames, patches: torch.Tensor, data: ShapesWorld,
-                         threshold: float = 0.5, grid: tuple | None = None, batch_size: int = 256) -> dict:
+                         threshold: float = 0.5, grid: tuple | None = None, batch_size: int = 256,
+                         regions: dict | None = None) -> dict:
     """Pointing game and segmentation IoU on `data` (Shapes World, the images of `patches`) for the concepts whose
     `names` name a shape or a colour, over the images that contain an object of the named value; with the false
     firing rate and the pointing game where the concepts fire. Per concept: its value, pairs, pointing, IoU, recall
-    (share of images with the value on which it fires) and false firing."""
+    (share of images with the value on which it fires) and false firing. `regions` (keyword arguments of
+    `image_regions`, e.g. `SHAPES_WORLD_REGIONS`) segments region-pooled maps; the IoU of the bilinear maps alone is
+    always reported as `bilinear_mean_iou`."""
     patches = check_patches(patches, sae.d_in)
     if len(patches) != len(data): raise MismatchError(f"{len(patches)} images of patches for {len(data)} scenes; pass the patches of `data`.")
     if len(names) != sae.n_latents: raise MismatchError(f"names cover {len(names)} latents, the SAE has {sae.n_latents}.")
     concepts = [(c, v) for c, n in enumerate(names.names) if (v := _named_value(n)) is not None]
-    out = dict(concepts=len(concepts), threshold=threshold, images=len(data), per_concept=[])
+    out = dict(concepts=len(concepts), threshold=threshold, images=len(data), segmentation='regions' if regions else 'bilinear',
+               regions=regions, per_concept=[])
     if not concepts:
-        return dict(out, concept_pointing_game=float('nan'), concept_mean_iou=float('nan'), pairs=0, false_firing=float('nan'),
-                    pointing_where_firing=float('nan'))
+        return dict(out, concept_pointing_game=float('nan'), concept_mean_iou=float('nan'), bilinear_mean_iou=float('nan'), pairs=0,
+                    false_firing=float('nan'), pointing_where_firing=float('nan'))
     gh, gw = _grid(patches.shape[1], grid)
     idx = [c for c, _ in concepts]
-    stats = {c: dict(hits=[], ious=[], fires_on_value=0, fires_without=0, without=0) for c in idx}
+    stats = {c: dict(hits=[], ious=[], bilinear_ious=[], fires_on_value=0, fires_without=0, without=0) for c in idx}
+    iou = lambda gt, sg: float((gt & sg).sum()/(gt | sg).sum())
     for s in range(0, len(data), batch_size):
         maps = concept_maps(sae, patches[s:s+batch_size], idx, (gh, gw))           # [b, c, gh, gw]
-        segs = segment(maps, data.size, threshold)
+        bilinear = segment(maps, data.size, threshold)
+        segs = segment(maps, threshold=threshold, regions=image_regions(data.pixels(range(s, s + len(maps))), **regions)) if regions else bilinear
         peak = maps.flatten(2).argmax(-1)
         fires = maps.flatten(2).amax(-1) > 0
         for b in range(len(maps)):
@@ -201,19 +244,19 @@ def grounding_evaluation(sae: SparseAutoencoder, names: ConceptNames, patches: t
                     continue
                 st['fires_on_value'] += f
                 st['hits'].append(f and bool(cover[objs, peak[b, j]].any()))
-                gt = torch.as_tensor(masks[objs].any(0)); sg = segs[b, j]
-                st['ious'].append(float((gt & sg).sum()/(gt | sg).sum()))
+                gt = torch.as_tensor(masks[objs].any(0))
+                st['ious'].append(iou(gt, segs[b, j])); st['bilinear_ious'].append(iou(gt, bilinear[b, j]))
     mean = lambda x: round(float(np.mean(x)), 4) if len(x) else None
     for c, v in concepts:
         st = stats[c]
         out['per_concept'].append(dict(concept=c, name=names.names[c], value=v, pairs=len(st['hits']), pointing=mean(st['hits']),
-                                       iou=mean(st['ious']), recall=round(st['fires_on_value']/max(len(st['hits']), 1), 4),
+                                       iou=mean(st['ious']), bilinear_iou=mean(st['bilinear_ious']), recall=round(st['fires_on_value']/max(len(st['hits']), 1), 4),
                                        false_firing=round(st['fires_without']/max(st['without'], 1), 4)))
-    hits = [h for st in stats.values() for h in st['hits']]; ious = [i for st in stats.values() for i in st['ious']]
+    hits, ious, bilinear_ious = ([x for st in stats.values() for x in st[k]] for k in ('hits', 'ious', 'bilinear_ious'))
     fired_hits = sum(hits); fired = sum(st['fires_on_value'] + st['fires_without'] for st in stats.values())
     without = sum(st['without'] for st in stats.values())
     return dict(out, pairs=len(hits), concept_pointing_game=mean(hits) if hits else float('nan'),
-                concept_mean_iou=mean(ious) if ious else float('nan'),
+                concept_mean_iou=mean(ious) if ious else float('nan'), bilinear_mean_iou=mean(bilinear_ious) if ious else float('nan'),
                 false_firing=round(sum(st['fires_without'] for st in stats.values())/without, 4) if without else float('nan'),
                 pointing_where_firing=round(fired_hits/fired, 4) if fired else float('nan'))
 

@@ -36,7 +36,8 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert (tmp_path/'demo'/'tevi'/'tevi.safetensors').exists()
     g = m['grounding']      # patch concepts: grounding on held-out images and relation-aware naming
     assert {'concept_pointing_game', 'concept_mean_iou', 'concepts', 'pairs', 'readout'} <= set(g) and g['readout'] == 'window'
-    assert g['concepts'] == 0 or (0 <= g['concept_pointing_game'] <= 1 and 0 <= g['concept_mean_iou'] <= 1)
+    assert g['concepts'] == 0 or (0 <= g['concept_pointing_game'] <= 1 and 0 <= g['concept_mean_iou'] <= 1 and 0 <= g['bilinear_mean_iou'] <= 1)
+    assert g['segmentation'] == 'regions' and g['regions']['sigma'] == 0   # region-pooled maps, Shapes World's regions
     assert 0 <= m['naming']['relation_aware_accuracy'] <= 1 or m['naming']['relation_aware_accuracy'] != m['naming']['relation_aware_accuracy']
     assert (tmp_path/'demo'/'patch_sae').exists()
     page = (tmp_path/'demo'/'report.html').read_text()
