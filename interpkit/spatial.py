@@ -127,7 +127,7 @@ def image_regions(images: np.ndarray, scale: float = 100., sigma: float = 0.8, m
 
 def region_pool(maps: torch.Tensor, regions: torch.Tensor) -> torch.Tensor:
     "Each pixel of pixel-resolution maps `[n, ..., H, W]` replaced by the mean of its region (`regions`: `[n, H, W]`)."
-    maps = torch.as_tensor(maps, dtype=torch.float32); regions = torch.as_tensor(regions)
+    maps = torch.as_tensor(maps, dtype=torch.float32); regions = torch.as_tensor(regions).to(maps.device)
     if regions.ndim != 3 or maps.shape[0] != regions.shape[0] or maps.shape[-2:] != regions.shape[-2:]:
         raise MismatchError(f"maps {list(maps.shape)} and regions {list(regions.shape)} differ: regions must be [n, H, W] of "
                             "the same images, at the maps' resolution (upsample the maps first).")
@@ -136,7 +136,7 @@ def region_pool(maps: torch.Tensor, regions: torch.Tensor) -> torch.Tensor:
     lab = regions.reshape(n, 1, H*W).long()
     k = int(lab.max()) + 1 if lab.numel() else 1
     sums = flat.new_zeros(n, flat.shape[1], k).scatter_add_(2, lab.expand_as(flat), flat)
-    counts = torch.zeros(n, k).scatter_add_(1, lab[:, 0], torch.ones(n, H*W)).clamp_min(1)
+    counts = flat.new_zeros(n, k).scatter_add_(1, lab[:, 0], flat.new_ones(n, H*W)).clamp_min(1)
     return torch.gather(sums/counts[:, None], 2, lab.expand_as(flat)).reshape(maps.shape)
 
 def segment(maps: torch.Tensor, size: int | tuple | None = None, threshold: float = 0.5,
