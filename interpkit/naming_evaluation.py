@@ -8,13 +8,16 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-from .core import BadInputError, MismatchError, check_tensor
+from .core import BadInputError, MismatchError, check_tensor, get_device
 from .shapes import ATTRIBUTES, ShapesWorld
 from .naming import ConceptNames
 
 # %% auto #0
-__all__ = ['SYNONYMS', 'attribute_labels', 'auroc', 'names_value', 'evaluate_naming', 'naming_figure']
+__all__ = ['SYNONYMS', 'attribute_labels', 'auroc', 'names_value', 'evaluate_naming', 'naming_figure', 'probe_detection',
+           'coverage_figure']
 
 # %% ../nbs/05a_naming_evaluation.ipynb #68a0eab1
 def attribute_labels(data: ShapesWorld) -> tuple[list[tuple[str, str]], torch.Tensor]:
@@ -78,11 +81,13 @@ def evaluate_naming(codes: torch.Tensor, data: ShapesWorld, names: dict[str, Con
     a = auroc(codes[:, alive], labels)                               # [alive latents, values]
     best, arg = a.max(1)
     latents = alive.nonzero().flatten()
-    covered = a.max(0).values >= coverage_auroc
+    value_best = a.max(0).values
+    covered = value_best >= coverage_auroc
     confident = best >= min_auroc
     out = dict(n_images=len(data), n_latents=codes.shape[1], alive=int(alive.sum()), n_values=len(values),
                coverage=round(float(covered.float().mean()), 4), coverage_auroc=coverage_auroc,
                missed_values=[f'{a_}={v}' for (a_, v), c in zip(values, covered) if not c],
+               value_auroc={f'{a_}={v}': round(float(b), 4) for (a_, v), b in zip(values, value_best)},
                confident_latents=int(confident.sum()), min_auroc=min_auroc,
                latents=[dict(latent=int(k), attribute=values[j][0], value=values[j][1], auroc=round(float(b), 4))
                         for k, j, b in zip(latents, arg, best)])
@@ -107,3 +112,48 @@ def naming_figure(results: dict[str, dict], title: str = 'Naming accuracy per me
                                    f"{r0['alive']} alive); concept coverage {r0['coverage']:.2f}</sup>",
                              yaxis=dict(range=[0, 1.1], title='share of latents named after the value they detect'),
                              barmode='group', height=420, width=800)
+
+# %% ../nbs/05a_naming_evaluation.ipynb #7c1e5a03
+def probe_detection(train_embeddings: torch.Tensor, train_data: ShapesWorld, test_embeddings: torch.Tensor, test_data: ShapesWorld,
+                    weight_decay: float = 1e-4, max_iter: int = 300, coverage_auroc: float = 0.95, device=None) -> dict:
+    """Per attribute value, the held-out AUROC of a supervised linear probe on the embeddings (logistic regression
+    with L2 penalty `weight_decay`): a reference for concept coverage. Embeddings are `[n_images, d]` of the
+    images of `train_data` and `test_data`, in order."""
+    tr = check_tensor(train_embeddings, 'train_embeddings', ndim=2)
+    te = check_tensor(test_embeddings, 'test_embeddings', ndim=2)
+    if te.shape[1] != tr.shape[1]:
+        raise MismatchError(f"train embeddings are {tr.shape[1]}-d but test embeddings {te.shape[1]}-d; embed both with the same backbone.")
+    for x, d, name in ((tr, train_data, 'train'), (te, test_data, 'test')):
+        if len(x) != len(d): raise MismatchError(f"{len(x)} {name} embeddings for {len(d)} {name} images; embed exactly the {name} data's images.")
+    values, y_tr = attribute_labels(train_data)
+    _, y_te = attribute_labels(test_data)
+    keep = y_tr.any(0) & ~y_tr.all(0) & y_te.any(0) & ~y_te.all(0)   # values that occur and do not always occur in both splits
+    if not keep.any(): raise BadInputError("no attribute value varies in both splits; use more images.")
+    values = [v for v, k in zip(values, keep) if k]
+    device = get_device(device)
+    mean, std = tr.mean(0), tr.std(0).clamp_min(1e-6)
+    x, y = ((tr - mean)/std).float().to(device), y_tr[:, keep].float().to(device)
+    probe = nn.Linear(x.shape[1], len(values)).to(device)
+    nn.init.zeros_(probe.weight); nn.init.zeros_(probe.bias)           # a convex problem: start at zero, end at its optimum
+    opt = torch.optim.LBFGS(probe.parameters(), max_iter=max_iter, line_search_fn='strong_wolfe', tolerance_grad=1e-7)
+    def closure():
+        opt.zero_grad()
+        loss = (F.binary_cross_entropy_with_logits(probe(x), y, reduction='none').sum(1).mean()
+                + 0.5*weight_decay*probe.weight.square().sum())
+        loss.backward(); return loss
+    opt.step(closure)
+    with torch.no_grad(): scores = probe(((te - mean)/std).float().to(device)).cpu()
+    a = auroc(scores, y_te[:, keep]).diagonal()
+    covered = a >= coverage_auroc
+    return dict(n_train=len(tr), n_test=len(te), n_values=len(values), coverage=round(float(covered.float().mean()), 4),
+                coverage_auroc=coverage_auroc, missed_values=[f'{a_}={v}' for (a_, v), c in zip(values, covered) if not c],
+                value_auroc={f'{a_}={v}': round(float(b), 4) for (a_, v), b in zip(values, a)})
+
+def coverage_figure(naming: dict, probe: dict, title: str = 'Concept coverage: best SAE latent vs a supervised linear probe') -> go.Figure:
+    "Per attribute value, the AUROC of the best latent (`evaluate_naming`) beside the probe's (`probe_detection`)."
+    keys = list(naming['value_auroc'])
+    fig = go.Figure([go.Bar(name=f"best SAE latent (coverage {naming['coverage']:.2f})", x=keys, y=[naming['value_auroc'][k] for k in keys]),
+                     go.Bar(name=f"linear probe (coverage {probe['coverage']:.2f})", x=keys, y=[probe['value_auroc'].get(k) for k in keys])])
+    fig.add_hline(y=naming['coverage_auroc'], line_dash='dash', annotation_text=f"AUROC {naming['coverage_auroc']}")
+    return fig.update_layout(title=title, barmode='group', yaxis=dict(range=[0.4, 1.02], title='held-out AUROC'),
+                             xaxis=dict(tickangle=-45), height=460, width=950)

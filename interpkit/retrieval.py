@@ -19,9 +19,9 @@ from .data import ImageDataset, load_image, _read_rows
 from .shapes import ATTRIBUTES, MAX_OBJECTS, OBJECT_ATTRIBUTES, SCENE_ATTRIBUTES, Caption, Scene, ShapesWorld, full_caption
 
 # %% auto #0
-__all__ = ['retrieval_recall', 'consistent_at_k', 'shapes_relevance', 'ImagePaths', 'RetrievalSet', 'read_karpathy',
-           'read_clip_benchmark_annotations', 'read_caption_table', 'shapes_retrieval_set', 'swapped_captions',
-           'embed_retrieval_set', 'evaluate_retrieval', 'retrieval_json', 'recall_figure']
+__all__ = ['retrieval_recall', 'consistent_at_k', 'shapes_relevance', 'partial_failures', 'ImagePaths', 'RetrievalSet',
+           'read_karpathy', 'read_clip_benchmark_annotations', 'read_caption_table', 'shapes_retrieval_set',
+           'swapped_captions', 'embed_retrieval_set', 'evaluate_retrieval', 'retrieval_json', 'recall_figure']
 
 # %% ../nbs/07_retrieval.ipynb #a02e6f64
 def _check_index(text_image_index, n_texts: int, n_images: int) -> torch.Tensor:
@@ -209,6 +209,30 @@ def shapes_relevance(scenes: Sequence[Scene], captions: Sequence[Caption | dict]
     obj_ok = ((so[:, None, None] == -1) | (objs[None] == so[:, None, None])).all(-1) & (objs[None, :, :, 0] >= 0)
     obj_ok = obj_ok.any(-1) | (so == -1).all(-1)[:, None]
     return obj_ok & ((ss[:, None] == -1) | (scene[None] == ss[:, None])).all(-1)
+
+# %% ../nbs/07_retrieval.ipynb #5b0e7a32
+def partial_failures(top_image, scenes: Sequence[Scene], captions: Sequence[Caption | dict]) -> dict:
+    """Why Shapes World caption *i*'s top image `scenes[top_image[i]]` misses it: binding errors (every named value
+    present, not on one object) and missing attributes, overall and by the number of named attributes."""
+    top = torch.as_tensor(top_image).long().flatten()
+    if len(top) != len(captions): raise MismatchError(f"{len(top)} top images for {len(captions)} captions; give one per caption.")
+    if len(top) and (top.min() < 0 or top.max() >= len(scenes)):
+        raise BadInputError(f"top image indices must lie in [0, {len(scenes)}), got {int(top.min())}..{int(top.max())}.")
+    objs, scene = _scene_codes(scenes)
+    spec = _spec_codes([c.spec if isinstance(c, Caption) else c for c in captions])
+    so, ss = spec[:, :len(OBJECT_ATTRIBUTES)], spec[:, len(OBJECT_ATTRIBUTES):]
+    o, sc = objs[top], scene[top]                                            # [q, objects, attrs], [q, scene attrs]
+    named = torch.cat([so, ss], 1) >= 0
+    each = torch.cat([(o == so[:, None]).any(1), sc == ss], 1) | ~named       # each named value somewhere in the image
+    whole = (((so[:, None] == -1) | (o == so[:, None])).all(-1) & (o[..., 0] >= 0)).any(1) | (so == -1).all(-1)
+    fits = whole & ((ss == -1) | (sc == ss)).all(-1)
+    binding = ~fits & each.all(1)
+    missing = ~each
+    n_named = named.sum(1)
+    return dict(queries=len(top), errors=int((~fits).sum()), binding=int(binding.sum()), missing=int((~fits & ~each.all(1)).sum()),
+                missing_by_attribute={a: int(missing[:, j].sum()) for j, a in enumerate(OBJECT_ATTRIBUTES + SCENE_ATTRIBUTES)},
+                by_n_attributes={int(n): dict(queries=int((n_named == n).sum()), errors=int((~fits & (n_named == n)).sum()))
+                                 for n in n_named.unique()})
 
 # %% ../nbs/07_retrieval.ipynb #022ae6e8
 class ImagePaths(ImageDataset):

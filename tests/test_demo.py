@@ -17,6 +17,8 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert set(m['shapes']['zeroshot']) == {'shape', 'colour', 'size', 'position', 'background', 'background_colour'}
     assert all(0 <= v <= 1 for v in m['shapes']['zeroshot'].values())
     assert {'coverage', 'accuracy', 'method'} <= set(m['naming']) and 0 <= m['naming']['coverage'] <= 1
+    assert 0 <= m['naming']['probe_coverage'] <= 1 and len(m['naming']['value_auroc']) == m['naming']['n_values']
+    assert {f'colour={c}' for c in ('red', 'blue')} <= set(m['naming']['value_auroc'])
     for key in ('accuracy', 'dense_probe_accuracy', 'accuracy_gap', 'concepts_per_decision'):
         assert set(m['cbm'][key]) == {'shape', 'colour'}
     for t in ('shape', 'colour'):
@@ -27,6 +29,10 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert abs(tevi['full_t2i_R@1_drop'] - (tevi['full_t2i_R@1_raw'] - tevi['full_t2i_R@1_tevi'])) < 1e-9
     err_raw, err_tevi = 1 - tevi['partial_consistent@1_raw'], 1 - tevi['partial_consistent@1_tevi']
     assert err_raw == 0 or abs(tevi['partial_error_reduction'] - (err_raw - err_tevi)/err_raw) < 1e-6
+    for scorer in ('raw', 'tevi'):   # failure kinds add up to the misses consistent@1 counts
+        f = tevi['partial_failures'][scorer]
+        assert f['queries'] == 48 and f['binding'] + f['missing'] == f['errors']
+        assert abs(f['errors'] - round((1 - tevi[f'partial_consistent@1_{scorer}'])*48)) <= 1
     for scorer in ('raw', 'sae', 'tevi'):
         assert {f'{d}_retrieval_recall@{k}' for d in ('image', 'text') for k in (1, 5, 10)} <= set(tevi['by_scorer'][scorer]['full'])
         assert {'consistent@1', 'consistent@5', 'any@1', 'any@5'} == set(tevi['by_scorer'][scorer]['partial'])
@@ -61,10 +67,16 @@ def test_demo_sae_on_shapes_world(tmp_path):
     r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--n-images', '1000', '--patch-train-images', '512'],
                        capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, r.stderr
-    sae = json.loads((tmp_path/'demo'/'metrics.json').read_text())['sae']
+    m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
+    sae = m['sae']
     assert sae['variant'] == 'topk' and sae['n'] == 1000
     assert sae['fvu'] <= 0.05 and sae['dead_fraction'] <= 0.1 and abs(sae['l0'] - 32) < 1e-6
     assert sae['zeroshot_accuracy_reconstructed'] >= sae['zeroshot_accuracy'] - 0.05
+    # the shipped CLIP carries the attribute values linearly: a supervised probe detects nearly all of them, so low
+    # concept coverage is the SAE's doing; only shapes sit near the 0.95 bar
+    naming = m['naming']
+    assert naming['probe_coverage'] >= 0.9 and naming['probe_coverage'] >= naming['coverage']
+    assert all(v.startswith('shape=') for v in naming['probe_missed_values']), naming['probe_missed_values']
     from interpkit.sae import SparseAutoencoder
     loaded = SparseAutoencoder.load(tmp_path/'demo'/'sae')
     assert loaded.config.source['model'] == 'interpkit-shapes-clip' and loaded.config.normalization == 'none'
