@@ -64,7 +64,7 @@ def main():
             rows.append((f'interpkit {v} -> SAELens', (theirs[f'{v}.z'] - z).abs().max().item(), (theirs[f'{v}.xh'] - xh).abs().max().item(),
                          (z > 0).float().sum(1).mean().item()))
         for name in ('sl_topk', 'sl_jumprelu'):
-            sae = from_saelens(root/name)
+            sae = from_saelens(root/name, device='cpu')
             z, xh = sae(probe)
             rows.append((f'SAELens {name[3:]} -> interpkit', (theirs[f'{name}.z'] - z).abs().max().item(),
                          (theirs[f'{name}.xh'] - xh).abs().max().item(), (z > 0).float().sum(1).mean().item()))

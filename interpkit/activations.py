@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import torch
+from fastcore.basics import patch
 from safetensors import safe_open
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from tqdm.auto import tqdm
@@ -101,8 +102,9 @@ class ActivationStore:
                 f"/{self.meta['backbone']['pretrained']!r}, fields {fields}, {self.meta['dtype']}, {state})")
 
 # %% ../nbs/12_activations.ipynb #f06116d3
-def _check_compatible(self: ActivationStore, backbone: Backbone | None = None, model: str | None = None,
-                      pretrained: str | None = None, dim: int | None = None):
+@patch
+def check_compatible(self: ActivationStore, backbone: Backbone | None = None, model: str | None = None,
+                     pretrained: str | None = None, dim: int | None = None):
     "Raise `MismatchError` unless the store was made by this backbone (or model name / tag / dimension)."
     bb = self.meta['backbone']
     if backbone is not None: model, pretrained, dim = backbone.name, backbone.pretrained, backbone.embed_dim
@@ -115,16 +117,17 @@ def _check_compatible(self: ActivationStore, backbone: Backbone | None = None, m
                             "backbone it was made with, or extract a new store with this one.")
     return self
 
-ActivationStore.check_compatible = _check_compatible
-
 # %% ../nbs/12_activations.ipynb #525f90af
-def _shards_done(self: ActivationStore) -> int:
+@patch
+def shards_done(self: ActivationStore) -> int:
     "Number of complete shards from the start (extraction writes them in order)."
     n = 0
     while n < self.num_shards and self.shard_path(n).exists(): n += 1
     return n
 
-def _read_shard(self: ActivationStore, i: int, field: str, start: int | None = None, stop: int | None = None) -> torch.Tensor:
+# %% ../nbs/12_activations.ipynb #c200426b
+@patch
+def read_shard(self: ActivationStore, i: int, field: str, start: int | None = None, stop: int | None = None) -> torch.Tensor:
     "Rows `[start, stop)` of `field` in shard `i`, read without loading the rest of the shard."
     p = self.shard_path(i)
     if not p.exists():
@@ -140,8 +143,6 @@ def _read_shard(self: ActivationStore, i: int, field: str, start: int | None = N
         raise CorruptFileError(f"shard {p} could not be read ({type(e).__name__}: {e}); delete it and rerun "
                                "extract_activations to rewrite it.") from None
 
-ActivationStore.shards_done, ActivationStore.read_shard = _shards_done, _read_shard
-
 # %% ../nbs/12_activations.ipynb #f6b33c59
 def _check_field(self: ActivationStore, field: str):
     if field != 'index' and field not in self.fields:
@@ -150,16 +151,19 @@ def _check_field(self: ActivationStore, field: str):
         raise BadInputError(f"store {self.path} is incomplete ({self.shards_done()}/{self.num_shards} shards); "
                             "rerun extract_activations with the same arguments to finish it.")
 
-def _load(self: ActivationStore, field: str = 'image', dtype: torch.dtype = torch.float32, device='cpu') -> torch.Tensor:
-    "The whole `field` as one tensor (for stores that fit in memory)."
+@patch
+def load(self: ActivationStore, field: str = 'image', dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
+    "The whole `field` as one tensor (for stores that fit in memory), on `device` (default: the CPU)."
     _check_field(self, field)
     parts = [self.read_shard(i, field) for i in range(self.num_shards)]
-    out = torch.cat(parts)
+    out, device = torch.cat(parts), device or 'cpu'
     return out.to(device) if field == 'index' else out.to(device=device, dtype=dtype)
 
-def _iter_batches(self: ActivationStore, field: str = 'image', batch_size: int = 4096, shuffle: bool = False,
-                  seed: int = 0, flatten: bool = False, drop_last: bool = False, dtype: torch.dtype = torch.float32,
-                  shards: Sequence[int] | None = None) -> Iterator[torch.Tensor]:
+# %% ../nbs/12_activations.ipynb #6695b9a9
+@patch
+def iter_batches(self: ActivationStore, field: str = 'image', batch_size: int = 4096, shuffle: bool = False,
+                 seed: int = 0, flatten: bool = False, drop_last: bool = False, dtype: torch.dtype = torch.float32,
+                 shards: Sequence[int] | None = None) -> Iterator[torch.Tensor]:
     "Stream `field` in batches of `batch_size` rows; memory is bounded by one shard plus one batch."
     _check_field(self, field)
     if batch_size < 1: raise BadInputError(f"batch_size must be >= 1, got {batch_size}.")
@@ -177,8 +181,6 @@ def _iter_batches(self: ActivationStore, field: str = 'image', batch_size: int =
         carry = x[n_full:] if n_full < len(x) else None
     if carry is not None and len(carry) and not drop_last: yield carry.to(dtype)
 
-ActivationStore.load, ActivationStore.iter_batches = _load, _iter_batches
-
 # %% ../nbs/12_activations.ipynb #d84a3eec
 class StoreBatches(IterableDataset):
     "An `IterableDataset` of batches from a store; DataLoader workers split the shards between them."
@@ -195,14 +197,14 @@ class StoreBatches(IterableDataset):
         kw = dict(self.kw, seed=self.kw['seed'] + self.epoch)
         return self.store.iter_batches(shards=shards, **kw)
 
-def _dataloader(self: ActivationStore, field='image', batch_size=4096, shuffle=False, seed=0, flatten=False,
-                drop_last=False, num_workers=0, pin_memory=False) -> DataLoader:
+# %% ../nbs/12_activations.ipynb #b9afffea
+@patch
+def dataloader(self: ActivationStore, field='image', batch_size=4096, shuffle=False, seed=0, flatten=False,
+               drop_last=False, num_workers=0, pin_memory=False) -> DataLoader:
     "A `DataLoader` that streams batches of `field` from disk."
     _check_field(self, field)
     return DataLoader(StoreBatches(self, field, batch_size, shuffle, seed, flatten, drop_last), batch_size=None,
                       num_workers=num_workers, pin_memory=pin_memory)
-
-ActivationStore.dataloader = _dataloader
 
 # %% ../nbs/12_activations.ipynb #c6b5cca9
 def _prepare(path: Path, config: dict, keys: list, overwrite: bool) -> dict | None:
@@ -249,14 +251,10 @@ def _finish_shard(acc: dict, idx: list, dataset: ImageDataset, backbone: Backbon
         tensors[f] = x
     return tensors
 
-# %% ../nbs/12_activations.ipynb #8d80e1cd
-def extract_activations(backbone: Backbone, dataset, path: str | os.PathLike, fields: Sequence[str] = ('image',),
-                        readout: str = 'tokens', dtype: str = 'float16', batch_size: int = 64,
-                        shard_size: int = 1024, num_workers: int = 0, overwrite: bool = False,
-                        progress: bool = True) -> ActivationStore:
-    "Extract `fields` of `dataset` with `backbone` into a resumable activation store at `path`."
-    dataset = as_image_dataset(dataset)
-    path = Path(path)
+# %% ../nbs/12_activations.ipynb #3e73681f
+def _check_extraction(dataset: ImageDataset, fields: Sequence[str], readout: str, dtype: str, batch_size: int,
+                      shard_size: int) -> tuple[str, ...]:
+    "Check `extract_activations`' arguments; return the fields to extract (the image embedding always among them)."
     fields = tuple(fields)
     if not fields or any(f not in FIELDS for f in fields) or len(set(fields)) != len(fields):
         raise BadInputError(f"fields must be distinct names from {FIELDS}, got {fields}.")
@@ -267,6 +265,16 @@ def extract_activations(backbone: Backbone, dataset, path: str | os.PathLike, fi
     if 'text' in fields and dataset.captions is None:
         raise BadInputError("field 'text' needs captions, but this dataset has none; use a table with a caption column.")
     if batch_size < 1 or shard_size < 1: raise BadInputError("batch_size and shard_size must be >= 1.")
+    return fields
+
+# %% ../nbs/12_activations.ipynb #8d80e1cd
+def extract_activations(backbone: Backbone, dataset, path: str | os.PathLike, fields: Sequence[str] = ('image',),
+                        readout: str = 'tokens', dtype: str = 'float16', batch_size: int = 64,
+                        shard_size: int = 1024, num_workers: int = 0, overwrite: bool = False,
+                        progress: bool = True) -> ActivationStore:
+    "Extract `fields` of `dataset` with `backbone` into a resumable activation store at `path`."
+    dataset, path = as_image_dataset(dataset), Path(path)
+    fields = _check_extraction(dataset, fields, readout, dtype, batch_size, shard_size)
     config = _store_config(backbone, dataset, fields, readout, dtype, shard_size)
     _prepare(path, config, list(dataset.keys), overwrite)
     store = ActivationStore(path)

@@ -9,10 +9,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
 from einops import rearrange
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import (BadInputError, CorruptFileError, MismatchError, UnknownModelError,
@@ -20,7 +22,7 @@ from .core import (BadInputError, CorruptFileError, MismatchError, UnknownModelE
 
 # %% auto #0
 __all__ = ['SHIPPED_ASSETS', 'SHIPPED_CONFIGS', 'SHIPPED_WEIGHTS', 'READOUTS', 'WINDOW_RADII', 'register_model_config',
-           'Backbone', 'load_backbone', 'window_tokens']
+           'Backbone', 'load_backbone', 'window_tokens', 'pixels_to_tensor', 'embed_pixels']
 
 # %% ../nbs/11_backbones.ipynb #630129ac
 SHIPPED_ASSETS = Path(str(files('interpkit')/'assets'))
@@ -90,6 +92,7 @@ def _check_fits(model, sd: dict, path: Path, name: str):
         raise MismatchError(f"checkpoint {path} does not fit model {name!r} ({len(bad)} tensors differ, e.g. "
                             f"{'; '.join(bad[:3])}). Load it with the architecture it was trained with.")
 
+# %% ../nbs/11_backbones.ipynb #4d85018f
 def _load_model(name: str, pretrained: str | None, checkpoint: Path | None, **kwargs):
     "open_clip model and preprocessing, with open_clip's failures turned into interpkit errors."
     with _quiet_random_init():
@@ -158,27 +161,28 @@ def load_backbone(name: str, pretrained: str | None = None, checkpoint: str | os
     return Backbone(model, preprocess, tokenizer, name, tag, device=device, amp=amp)
 
 # %% ../nbs/11_backbones.ipynb #62a4ce32
-def _check_images(self: Backbone, images: torch.Tensor) -> torch.Tensor:
+def _check_images(backbone: Backbone, images: torch.Tensor) -> torch.Tensor:
     if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[1] != 3:
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
         raise BadInputError(f"images must be a [batch, 3, H, W] tensor (use backbone.preprocess on PIL images), got {shape}.")
-    if self.is_vit and tuple(images.shape[-2:]) != self.image_size:
-        raise BadInputError(f"model {self.name!r} takes {self.image_size[0]}x{self.image_size[1]} images, got "
+    if backbone.is_vit and tuple(images.shape[-2:]) != backbone.image_size:
+        raise BadInputError(f"model {backbone.name!r} takes {backbone.image_size[0]}x{backbone.image_size[1]} images, got "
                             f"{images.shape[-2]}x{images.shape[-1]}; preprocess them with backbone.preprocess.")
-    return images.to(self.device, non_blocking=True)
+    return images.to(backbone.device, non_blocking=True)
 
+# %% ../nbs/11_backbones.ipynb #3a94d317
+@patch
 @torch.no_grad()
-def _encode_image(self: Backbone, images: torch.Tensor, normalize: bool = False) -> torch.Tensor:
+def encode_image(self: Backbone, images: torch.Tensor, normalize: bool = False) -> torch.Tensor:
     "Image embeddings `[batch, embed_dim]`, equal to open_clip's `encode_image`."
     images = _check_images(self, images)
     with autocast(self.device, self.amp): z = self.model.encode_image(images)
     z = z.float()
     return F.normalize(z, dim=-1) if normalize else z
 
-Backbone.encode_image = _encode_image
-
 # %% ../nbs/11_backbones.ipynb #bee8a2e9
-def _tokenize(self: Backbone, texts: str | Sequence[str]) -> torch.Tensor:
+@patch
+def tokenize(self: Backbone, texts: str | Sequence[str]) -> torch.Tensor:
     "Token ids `[n, context_length]` for `texts`."
     if isinstance(texts, str): texts = [texts]
     texts = list(texts)
@@ -186,6 +190,7 @@ def _tokenize(self: Backbone, texts: str | Sequence[str]) -> torch.Tensor:
     if bad: raise BadInputError(f"texts must be strings; item {bad[0]} is a {type(texts[bad[0]]).__name__}.")
     return self.tokenizer(texts)
 
+# %% ../nbs/11_backbones.ipynb #ffd494ee
 def _pooled_positions(model, tokens: torch.Tensor) -> torch.Tensor | None:
     "Where open_clip's text pooling reads each sequence, when that is one token under a causal mask; else None."
     if not isinstance(model, open_clip.CLIP) or getattr(model, 'attn_mask', None) is None: return None
@@ -206,20 +211,20 @@ def _encode_text_trimmed(model, tokens: torch.Tensor) -> torch.Tensor:
     x = x[torch.arange(len(x), device=x.device), pos]
     return model.text_projection(x) if isinstance(model.text_projection, torch.nn.Linear) else x @ model.text_projection
 
+# %% ../nbs/11_backbones.ipynb #7ceea95d
+@patch
 @torch.no_grad()
-def _encode_text(self: Backbone, texts: str | Sequence[str] | torch.Tensor, normalize: bool = False,
-                 batch_size: int = 1024, progress: bool = False) -> torch.Tensor:
+def encode_text(self: Backbone, texts: str | Sequence[str] | torch.Tensor, normalize: bool = False,
+                batch_size: int = 1024, progress: bool = False) -> torch.Tensor:
     """Text embeddings `[n, embed_dim]` for strings (tokenized here) or token ids, in batches. Texts are grouped by
     length and each batch runs only as far as its longest text, which gives open_clip's result many times faster."""
-    tokens = texts if isinstance(texts, torch.Tensor) else _tokenize(self, texts)
+    tokens = texts if isinstance(texts, torch.Tensor) else self.tokenize(texts)
     order = torch.sort((tokens != 0).sum(-1), stable=True).indices   # similar lengths share a batch
     z = torch.zeros(len(tokens), self.embed_dim, device=self.device)
     for i in tqdm(range(0, len(tokens), batch_size), desc='text embeddings', disable=not progress, leave=False):
         idx = order[i:i+batch_size]
         with autocast(self.device, self.amp): z[idx.to(self.device)] = _encode_text_trimmed(self.model, tokens[idx].to(self.device)).float()
     return F.normalize(z, dim=-1) if normalize else z
-
-Backbone.tokenize, Backbone.encode_text = _tokenize, _encode_text
 
 # %% ../nbs/11_backbones.ipynb #b476c120
 READOUTS = ('tokens', 'value', 'attention', 'window')
@@ -251,6 +256,7 @@ def _value_path(block, x: torch.Tensor) -> torch.Tensor:
     "MaskCLIP readout: `x` (the last block's input) through `ln_1`, the value and output projections."
     return _attention_path(block, x, attention=None)
 
+# %% ../nbs/11_backbones.ipynb #b1f9f437
 def _window_groups(grid: tuple[int, int], radius: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Patches of a `grid` grouped by the size of their window of `radius`: per group the patch positions `[m]` and
     the token indices `[m, 1 + window]` (0: the class token, then the window's patches in raster order)."""
@@ -288,9 +294,11 @@ def window_tokens(visual, images: torch.Tensor, radii: Sequence[int] = WINDOW_RA
             out[:, pos.to(x.device)] += F.normalize(rearrange(pooled.float(), '(b m) d -> b m d', b=b), dim=-1)
     return out/len(radii)
 
+# %% ../nbs/11_backbones.ipynb #fb06b5f4
+@patch
 @torch.no_grad()
-def _encode_image_and_patches(self: Backbone, images: torch.Tensor, readout: str = 'tokens',
-                              normalize: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def encode_image_and_patches(self: Backbone, images: torch.Tensor, readout: str = 'tokens',
+                             normalize: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     "Image embeddings `[b, d]` and projected patch tokens `[b, grid_h*grid_w, d]` from one forward pass."
     if readout not in READOUTS: raise BadInputError(f"unknown readout {readout!r}; choose one of {READOUTS}.")
     if not self.is_vit:
@@ -324,8 +332,43 @@ def _encode_image_and_patches(self: Backbone, images: torch.Tensor, readout: str
     if normalize: z, patches = F.normalize(z, dim=-1), F.normalize(patches, dim=-1)
     return z, patches
 
-def _patch_tokens(self: Backbone, images: torch.Tensor, readout: str = 'tokens', normalize: bool = False) -> torch.Tensor:
+# %% ../nbs/11_backbones.ipynb #c02103fa
+@patch
+def patch_tokens(self: Backbone, images: torch.Tensor, readout: str = 'tokens', normalize: bool = False) -> torch.Tensor:
     "Projected patch tokens `[b, grid_h*grid_w, d]`."
     return self.encode_image_and_patches(images, readout=readout, normalize=normalize)[1]
 
-Backbone.encode_image_and_patches, Backbone.patch_tokens = _encode_image_and_patches, _patch_tokens
+# %% ../nbs/11_backbones.ipynb #4ea8a99a
+def pixels_to_tensor(pixels: np.ndarray | torch.Tensor, device=None, mean: Sequence[float] = open_clip.OPENAI_DATASET_MEAN,
+                     std: Sequence[float] = open_clip.OPENAI_DATASET_STD) -> torch.Tensor:
+    "uint8 `pixels` `[n, H, W, 3]` as the normalised `[n, 3, H, W]` float tensor open_clip's preprocessing makes."
+    if not (isinstance(pixels, (np.ndarray, torch.Tensor)) and pixels.ndim == 4 and pixels.shape[-1] == 3):
+        shape = tuple(pixels.shape) if hasattr(pixels, 'shape') else type(pixels).__name__
+        raise BadInputError(f"pixels must be a uint8 array [n, H, W, 3], got {shape}.")
+    if pixels.dtype not in (np.uint8, torch.uint8):
+        raise BadInputError(f"pixels must be uint8 (0..255), got dtype {pixels.dtype}; for float images in [0, 1] "
+                            "use (images*255).round().astype(np.uint8).")
+    x = torch.as_tensor(pixels, device=device)
+    x = x.permute(0, 3, 1, 2).float()/255
+    return (x - torch.tensor(mean).to(x.device)[:, None, None])/torch.tensor(std).to(x.device)[:, None, None]
+
+# %% ../nbs/11_backbones.ipynb #64b9570c
+def _pixel_stats(backbone: Backbone) -> tuple[Sequence[float], Sequence[float]]:
+    "The mean and std of `backbone`'s preprocessing (open_clip's `preprocess_cfg`), OpenAI's when it names none."
+    cfg = getattr(backbone.model.visual, 'preprocess_cfg', None) or {}
+    return cfg.get('mean') or open_clip.OPENAI_DATASET_MEAN, cfg.get('std') or open_clip.OPENAI_DATASET_STD
+
+@torch.no_grad()
+def embed_pixels(backbone: Backbone, pixels: np.ndarray, batch_size: int = 256, readout: str | None = None,
+                 progress: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """Unit-normalised image embeddings `[n, d]` of uint8 `pixels` `[n, H, W, 3]`, in batches, on the CPU; with
+    `readout`, also the projected patch tokens `[n, patches, d]` (see `Backbone.encode_image_and_patches`)."""
+    mean, std = _pixel_stats(backbone)
+    zs, ps = [], []
+    for i in tqdm(range(0, len(pixels), batch_size), desc='image embeddings', disable=not progress, leave=False):
+        x = pixels_to_tensor(pixels[i:i+batch_size], backbone.device, mean, std)
+        if readout is None: zs.append(backbone.encode_image(x, normalize=True).cpu())
+        else:
+            z, p = backbone.encode_image_and_patches(x, readout=readout, normalize=True)
+            zs.append(z.cpu()); ps.append(p.cpu())
+    return torch.cat(zs) if readout is None else (torch.cat(zs), torch.cat(ps))

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import BadInputError, MismatchError, check_tensor, get_device, set_seed
@@ -21,7 +22,7 @@ __all__ = ['ConceptBottleneck', 'train_concept_bottleneck', 'prune', 'train_line
 
 # %% ../nbs/32_concept_bottleneck.ipynb #d9c094cc
 class ConceptBottleneck(nn.Module):
-    "Linear classifier without bias on concept activations `[n, n_concepts]`: `logits = (a / scale) @ (W * mask).T`."
+    "Linear classifier without bias on concept activations `[n, n_concepts]`: `logits = (x / scale) @ (W * mask).T`."
     def __init__(self, n_concepts: int, n_classes: int, concept_names: list | None = None, class_names: list | None = None):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(n_classes, n_concepts))
@@ -34,37 +35,52 @@ class ConceptBottleneck(nn.Module):
                                 f"{len(self.class_names)} class names for {n_classes} classes.")
 
     @property
-    def n_concepts(self): return self.weight.shape[1]
+    def n_concepts(self) -> int:
+        "The number of concepts the classifier reads."
+        return self.weight.shape[1]
     @property
-    def effective_weight(self) -> torch.Tensor: return self.weight*self.mask
+    def effective_weight(self) -> torch.Tensor:
+        "The weights `[n_classes, n_concepts]` with the pruned ones at zero."
+        return self.weight*self.mask
 
-    def _check(self, a: torch.Tensor) -> torch.Tensor:
-        return check_tensor(a, 'concept activations', ndim=2, dim=self.n_concepts).to(self.weight.device)
+    def _check(self, x: torch.Tensor) -> torch.Tensor:
+        return check_tensor(x, 'concept activations', ndim=2, dim=self.n_concepts).to(self.weight.device)
 
-    def forward(self, a: torch.Tensor) -> torch.Tensor: return (self._check(a)/self.scale) @ self.effective_weight.T
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "Class logits `[n, n_classes]` of concept activations `x` `[n, n_concepts]`."
+        return (self._check(x)/self.scale) @ self.effective_weight.T
 
     @torch.no_grad()
-    def predict(self, a: torch.Tensor) -> torch.Tensor: return self(a).argmax(-1)
-
-    @torch.no_grad()
-    def contributions(self, a: torch.Tensor, classes: torch.Tensor | None = None) -> torch.Tensor:
-        "Per image, each concept's contribution to the logit of `classes` (default: the predicted class) `[n, n_concepts]`."
-        a = self._check(a)
-        classes = self.predict(a) if classes is None else torch.as_tensor(classes, device=a.device)
-        return (a/self.scale)*self.effective_weight[classes]
-
-    def concepts_per_decision(self, a: torch.Tensor) -> float:
-        "Mean number of concepts with a non-zero contribution to the predicted class."
-        return float((self.contributions(a) != 0).sum(1).float().mean())
-
-    def nonzero_weights(self) -> int: return int((self.effective_weight != 0).sum())
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        "The predicted class index of each row of `x` `[n]`."
+        return self(x).argmax(-1)
 
     def __repr__(self):
         return (f"ConceptBottleneck({self.n_concepts} concepts -> {len(self.class_names)} classes, "
                 f"{self.nonzero_weights()} non-zero weights)")
 
+# %% ../nbs/32_concept_bottleneck.ipynb #34550fe9
+@patch
+@torch.no_grad()
+def contributions(self: ConceptBottleneck, x: torch.Tensor, classes: torch.Tensor | None = None) -> torch.Tensor:
+    "Per image, each concept's contribution to the logit of `classes` (default: the predicted class) `[n, n_concepts]`."
+    x = self._check(x)
+    classes = self.predict(x) if classes is None else torch.as_tensor(classes, device=x.device)
+    return (x/self.scale)*self.effective_weight[classes]
+
+@patch
+def concepts_per_decision(self: ConceptBottleneck, x: torch.Tensor) -> float:
+    "Mean number of concepts with a non-zero contribution to the predicted class."
+    return float((self.contributions(x) != 0).sum(1).float().mean())
+
+@patch
+def nonzero_weights(self: ConceptBottleneck) -> int:
+    "The number of non-zero weights after pruning."
+    return int((self.effective_weight != 0).sum())
+
 # %% ../nbs/32_concept_bottleneck.ipynb #8ca3d50e
 def _check_labels(x: torch.Tensor, labels, name: str) -> torch.Tensor:
+    "`labels` as int64 class indices, one per row of `x`, or a clear error."
     x = check_tensor(x, name, ndim=2)
     labels = torch.as_tensor(labels)
     if labels.ndim != 1 or len(labels) != len(x):
@@ -76,6 +92,7 @@ def _check_labels(x: torch.Tensor, labels, name: str) -> torch.Tensor:
 
 def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, penalty, lr: float, epochs: int, batch_size: int,
          device, seed: int, progress: bool, desc: str) -> nn.Module:
+    "Adam on cross-entropy plus `penalty(model)`, shuffled mini-batches from a generator seeded with `seed`."
     g = set_seed(seed)
     model = model.to(device); x, y = x.to(device), y.to(device)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
@@ -85,23 +102,26 @@ def _fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, penalty, lr: float,
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return model.eval()
 
-def train_concept_bottleneck(concepts: torch.Tensor, labels, n_classes: int | None = None, l1: float = 1e-3, lr: float = 1e-2,
+# %% ../nbs/32_concept_bottleneck.ipynb #dd1d8785
+def train_concept_bottleneck(codes: torch.Tensor, labels, n_classes: int | None = None, l1: float = 1e-3, lr: float = 1e-2,
                              epochs: int = 100, batch_size: int = 512, concept_names=None, class_names=None,
                              standardize: bool = True, device=None, seed: int = 0, progress: bool = True) -> ConceptBottleneck:
-    "DN-CBM's sparse linear probe on concept activations `[n, n_concepts]` (non-negative SAE codes)."
-    labels = _check_labels(concepts, labels, 'concepts')
+    "DN-CBM's sparse linear probe on concept activations `codes` `[n, n_concepts]` (non-negative SAE codes)."
+    labels = _check_labels(codes, labels, 'codes')
     n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
     if labels.max() >= n_classes: raise BadInputError(f"label {int(labels.max())} is out of range for {n_classes} classes.")
-    cbm = ConceptBottleneck(concepts.shape[1], n_classes, concept_names, class_names)
-    if standardize: cbm.scale.copy_(concepts.float().std(0).clamp_min(1e-6))
-    return _fit(cbm, concepts.float(), labels, lambda m: l1*m.effective_weight.abs().mean(), lr, epochs, batch_size,
+    cbm = ConceptBottleneck(codes.shape[1], n_classes, concept_names, class_names)
+    if standardize: cbm.scale.copy_(codes.float().std(0).clamp_min(1e-6))
+    return _fit(cbm, codes.float(), labels, lambda m: l1*m.effective_weight.abs().mean(), lr, epochs, batch_size,
                 get_device(device), seed, progress, 'concept bottleneck')
 
-def prune(cbm: ConceptBottleneck, per_class: int, concepts: torch.Tensor, labels, keep: str = 'positive', epochs: int = 30,
+# %% ../nbs/32_concept_bottleneck.ipynb #69fa2a0c
+def prune(cbm: ConceptBottleneck, per_class: int, codes: torch.Tensor, labels, keep: str = 'positive', epochs: int = 30,
           lr: float = 1e-2, batch_size: int = 512, device=None, seed: int = 0, progress: bool = False) -> ConceptBottleneck:
-    """A copy of `cbm` keeping `per_class` weights of each class, fine-tuned without the penalty: the largest positive
-    ones (`keep='positive'`: evidence for the class, as DN-CBM's explanations show) or the largest in magnitude."""
-    labels = _check_labels(concepts, labels, 'concepts')
+    """A copy of `cbm` keeping `per_class` weights of each class, fine-tuned without the penalty on `codes` and `labels`:
+    the largest positive ones (`keep='positive'`: evidence for the class, as DN-CBM's explanations show) or the
+    largest in magnitude."""
+    labels = _check_labels(codes, labels, 'codes')
     if per_class < 1: raise BadInputError(f"per_class must be at least 1, got {per_class}.")
     if keep not in ('positive', 'magnitude'): raise BadInputError(f"keep must be 'positive' or 'magnitude', got {keep!r}.")
     out = ConceptBottleneck(cbm.n_concepts, len(cbm.class_names), cbm.concept_names, cbm.class_names)
@@ -110,9 +130,11 @@ def prune(cbm: ConceptBottleneck, per_class: int, concepts: torch.Tensor, labels
     w = w.abs() if keep == 'magnitude' else w
     v, idx = w.topk(min(per_class, cbm.n_concepts), dim=1)
     out.mask.zero_().scatter_(1, idx.to(out.mask.device), (v > 0).to(out.mask.device) if keep == 'positive' else True)
-    return _fit(out, concepts.float(), labels, lambda m: 0., lr, epochs, batch_size, get_device(device), seed, progress, 'pruned bottleneck')
+    return _fit(out, codes.float(), labels, lambda m: 0., lr, epochs, batch_size, get_device(device), seed, progress, 'pruned bottleneck')
 
+# %% ../nbs/32_concept_bottleneck.ipynb #d73432d4
 class _LinearProbe(nn.Module):
+    "Logistic regression with a bias on embeddings standardised by the training set's `mean` and `std`."
     def __init__(self, d, n_classes, mean, std):
         super().__init__(); self.linear = nn.Linear(d, n_classes)
         self.register_buffer('mean', mean); self.register_buffer('std', std)
@@ -120,26 +142,27 @@ class _LinearProbe(nn.Module):
     @torch.no_grad()
     def predict(self, x): return self(x).argmax(-1)
 
-def train_linear_probe(embeddings: torch.Tensor, labels, n_classes: int | None = None, lr: float = 1e-2, epochs: int = 100,
+def train_linear_probe(image_emb: torch.Tensor, labels, n_classes: int | None = None, lr: float = 1e-2, epochs: int = 100,
                        batch_size: int = 512, weight_decay: float = 0., device=None, seed: int = 0, progress: bool = True) -> nn.Module:
-    "Dense logistic-regression probe on standardised `embeddings`, the reference a bottleneck is held to."
-    labels = _check_labels(embeddings, labels, 'embeddings')
+    "Dense logistic-regression probe on standardised `image_emb` `[n, d]`, the reference a bottleneck is held to."
+    labels = _check_labels(image_emb, labels, 'image_emb')
     n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
-    x = embeddings.float()
+    x = image_emb.float()
     probe = _LinearProbe(x.shape[1], n_classes, x.mean(0), x.std(0).clamp_min(1e-6))
     return _fit(probe, x, labels, lambda m: weight_decay*m.linear.weight.pow(2).sum(), lr, epochs, batch_size,
                 get_device(device), seed, progress, 'linear probe')
 
+# %% ../nbs/32_concept_bottleneck.ipynb #1e6a748f
 def accuracy(model, x: torch.Tensor, labels) -> float:
     "Top-1 accuracy of `model.predict(x)`."
     return float((model.predict(x).cpu() == torch.as_tensor(labels)).float().mean())
 
 # %% ../nbs/32_concept_bottleneck.ipynb #dafe2d6c
 @torch.no_grad()
-def explain(cbm: ConceptBottleneck, a: torch.Tensor, top: int = 5) -> list[dict]:
-    "Per image: the predicted class and its `top` contributing concepts `[(index, name, contribution), ...]`."
-    logits = cbm(a); pred = logits.argmax(-1)
-    contrib = cbm.contributions(a, pred)
+def explain(cbm: ConceptBottleneck, codes: torch.Tensor, top: int = 5) -> list[dict]:
+    "Per image (row of `codes`): the predicted class and its `top` contributing concepts `[(index, name, contribution), ...]`."
+    logits = cbm(codes); pred = logits.argmax(-1)
+    contrib = cbm.contributions(codes, pred)
     out = []
     for i in range(len(pred)):
         v, k = contrib[i].topk(min(top, cbm.n_concepts))
@@ -147,16 +170,18 @@ def explain(cbm: ConceptBottleneck, a: torch.Tensor, top: int = 5) -> list[dict]
                         concepts=[(int(kk), cbm.concept_names[int(kk)], round(float(vv), 4)) for vv, kk in zip(v, k) if vv != 0]))
     return out
 
+# %% ../nbs/32_concept_bottleneck.ipynb #94154991
 @torch.no_grad()
-def intervene(cbm: ConceptBottleneck, a: torch.Tensor, off=(), set_to: dict | None = None) -> torch.Tensor:
+def intervene(cbm: ConceptBottleneck, codes: torch.Tensor, off=(), set_to: dict | None = None) -> torch.Tensor:
     "Predictions after setting concepts `off` to 0 and concepts in `set_to` `{index: activation}` to the given value."
-    a = cbm._check(a).clone()
+    codes = cbm._check(codes).clone()
     bad = [k for k in [*off, *(set_to or {})] if not 0 <= int(k) < cbm.n_concepts]
     if bad: raise BadInputError(f"concept indices {bad} are out of range for {cbm.n_concepts} concepts.")
-    if len(off): a[:, list(off)] = 0
-    for k, v in (set_to or {}).items(): a[:, int(k)] = float(v)
-    return cbm.predict(a)
+    if len(off): codes[:, list(off)] = 0
+    for k, v in (set_to or {}).items(): codes[:, int(k)] = float(v)
+    return cbm.predict(codes)
 
+# %% ../nbs/32_concept_bottleneck.ipynb #aae29ceb
 def explanation_figure(explanation: dict, title: str | None = None) -> go.Figure:
     "Horizontal bars of one image's explanation (from `explain`)."
     names = [f'{n} (#{k})' for k, n, _ in explanation['concepts']][::-1]
@@ -165,48 +190,57 @@ def explanation_figure(explanation: dict, title: str | None = None) -> go.Figure
     return fig.update_layout(title=title or f"predicted: {explanation['class_name']}", xaxis_title='contribution to the logit',
                              height=120 + 28*len(vals), width=520, margin=dict(l=10, r=10, t=40, b=40))
 
+# %% ../nbs/32_concept_bottleneck.ipynb #b9a213f3
+def _sparsity_curve(full_v: ConceptBottleneck, full: ConceptBottleneck, budgets, train_codes, y_tr, fit, va, test_codes, y_te,
+                    kw: dict, progress: bool) -> list[dict]:
+    """Per budget (and unpruned, `per_class=None`): validation accuracy of `full_v` pruned on the `fit` rows, and test
+    accuracy and concepts per decision of `full` pruned on all training rows; each point keeps its test model."""
+    curve = []
+    for b in tqdm([b for b in budgets if b <= train_codes.shape[1]], desc='budgets', disable=not progress, leave=False):
+        val_acc = accuracy(prune(full_v, b, train_codes[fit], y_tr[fit], **kw), train_codes[va], y_tr[va])
+        m = prune(full, b, train_codes, y_tr, **kw)
+        curve.append(dict(per_class=b, val_accuracy=round(val_acc, 4), accuracy=round(accuracy(m, test_codes, y_te), 4),
+                          concepts_per_decision=round(m.concepts_per_decision(test_codes), 3), model=m))
+    curve.append(dict(per_class=None, val_accuracy=round(accuracy(full_v, train_codes[va], y_tr[va]), 4),
+                      accuracy=round(accuracy(full, test_codes, y_te), 4),
+                      concepts_per_decision=round(full.concepts_per_decision(test_codes), 3), model=full))
+    return curve
+
 # %% ../nbs/32_concept_bottleneck.ipynb #0241962d
-def concept_bottleneck_report(train_concepts, train_embeddings, train_labels, test_concepts, test_embeddings, test_labels,
-                              class_embeddings: torch.Tensor | None = None, concept_names=None, class_names=None,
+def concept_bottleneck_report(train_codes, train_emb, train_labels, test_codes, test_emb, test_labels,
+                              class_emb: torch.Tensor | None = None, concept_names=None, class_names=None,
                               budgets=(1, 2, 3, 5, 8, 10, 15, 20, 30), l1: float = 1e-3, epochs: int = 100,
                               tolerance: float = 0.005, val_fraction: float = 0.1, device=None, seed: int = 0,
                               progress: bool = True) -> tuple[dict, ConceptBottleneck]:
-    """Train, prune and compare: returns the metrics (accuracy, dense-probe and zero-shot accuracy, accuracy_gap =
-    dense minus bottleneck, concepts per decision, the curve) and the chosen bottleneck."""
-    y_tr, y_te = _check_labels(train_concepts, train_labels, 'train_concepts'), _check_labels(test_concepts, test_labels, 'test_concepts')
-    if len(train_embeddings) != len(y_tr) or len(test_embeddings) != len(y_te):
-        raise MismatchError("embeddings and concepts must describe the same images (same number of rows).")
+    """Train, prune and compare on concept activations `train_codes`/`test_codes` and image embeddings
+    `train_emb`/`test_emb` of the same images: returns the metrics (accuracy, dense-probe and zero-shot accuracy
+    (with `class_emb`), accuracy_gap = dense minus bottleneck, concepts per decision, the curve) and the chosen bottleneck."""
+    y_tr, y_te = _check_labels(train_codes, train_labels, 'train_codes'), _check_labels(test_codes, test_labels, 'test_codes')
+    if len(train_emb) != len(y_tr) or len(test_emb) != len(y_te):
+        raise MismatchError("embeddings and codes must describe the same images (same number of rows).")
     n_classes = int(max(y_tr.max(), y_te.max())) + 1
     perm = torch.randperm(len(y_tr), generator=torch.Generator().manual_seed(seed))
     n_val = max(1, int(val_fraction*len(y_tr))); va, fit = perm[:n_val], perm[n_val:]
     kw = dict(device=device, seed=seed)
-    probe_v = train_linear_probe(train_embeddings[fit], y_tr[fit], n_classes, epochs=epochs, progress=progress, **kw)
-    probe = train_linear_probe(train_embeddings, y_tr, n_classes, epochs=epochs, progress=progress, **kw)
-    dense_val, dense = accuracy(probe_v, train_embeddings[va], y_tr[va]), accuracy(probe, test_embeddings, y_te)
-    full_v = train_concept_bottleneck(train_concepts[fit], y_tr[fit], n_classes, l1, epochs=epochs, concept_names=concept_names,
-                                      class_names=class_names, progress=progress, **kw)
-    full = train_concept_bottleneck(train_concepts, y_tr, n_classes, l1, epochs=epochs, concept_names=concept_names,
-                                    class_names=class_names, progress=progress, **kw)
-    curve = []
-    for b in tqdm([b for b in budgets if b <= train_concepts.shape[1]], desc='budgets', disable=not progress, leave=False):
-        val_acc = accuracy(prune(full_v, b, train_concepts[fit], y_tr[fit], **kw), train_concepts[va], y_tr[va])
-        m = prune(full, b, train_concepts, y_tr, **kw)
-        curve.append(dict(per_class=b, val_accuracy=round(val_acc, 4), accuracy=round(accuracy(m, test_concepts, y_te), 4),
-                          concepts_per_decision=round(m.concepts_per_decision(test_concepts), 3), model=m))
-    curve.append(dict(per_class=None, val_accuracy=round(accuracy(full_v, train_concepts[va], y_tr[va]), 4),
-                      accuracy=round(accuracy(full, test_concepts, y_te), 4),
-                      concepts_per_decision=round(full.concepts_per_decision(test_concepts), 3), model=full))
+    probe_v = train_linear_probe(train_emb[fit], y_tr[fit], n_classes, epochs=epochs, progress=progress, **kw)
+    probe = train_linear_probe(train_emb, y_tr, n_classes, epochs=epochs, progress=progress, **kw)
+    dense_val, dense = accuracy(probe_v, train_emb[va], y_tr[va]), accuracy(probe, test_emb, y_te)
+    names = dict(concept_names=concept_names, class_names=class_names)
+    full_v = train_concept_bottleneck(train_codes[fit], y_tr[fit], n_classes, l1, epochs=epochs, progress=progress, **names, **kw)
+    full = train_concept_bottleneck(train_codes, y_tr, n_classes, l1, epochs=epochs, progress=progress, **names, **kw)
+    curve = _sparsity_curve(full_v, full, budgets, train_codes, y_tr, fit, va, test_codes, y_te, kw, progress)
     ok = [c for c in curve if c['val_accuracy'] >= dense_val - tolerance]
     chosen = min(ok, key=lambda c: c['concepts_per_decision']) if ok else max(curve, key=lambda c: c['val_accuracy'])
     out = dict(accuracy=chosen['accuracy'], dense_probe_accuracy=round(dense, 4), accuracy_gap=round(dense - chosen['accuracy'], 4),
                concepts_per_decision=chosen['concepts_per_decision'], per_class=chosen['per_class'],
                n_train=len(y_tr), n_test=len(y_te), n_classes=n_classes,
                curve=[{k: v for k, v in c.items() if k != 'model'} for c in curve])
-    if class_embeddings is not None:
-        zs = F.normalize(test_embeddings.float(), dim=-1) @ F.normalize(class_embeddings.float().cpu(), dim=-1).T
+    if class_emb is not None:
+        zs = F.normalize(test_emb.float(), dim=-1) @ F.normalize(class_emb.float().cpu(), dim=-1).T
         out['zero_shot_accuracy'] = round(float((zs.argmax(-1) == y_te).float().mean()), 4)
     return out, chosen['model']
 
+# %% ../nbs/32_concept_bottleneck.ipynb #de3d9dff
 def curve_figure(report: dict, title: str = 'Concept bottleneck: accuracy vs concepts per decision') -> go.Figure:
     "The bottleneck's accuracy against concepts per decision, with the dense probe (and zero-shot) as lines."
     c = report['curve']

@@ -4,9 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #6efc3643
 from __future__ import annotations
-import contextlib, json, os, random, tempfile
+import contextlib, dataclasses, json, math, os, random, tempfile
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 # %% auto #0
 __all__ = ['InterpkitError', 'UnknownModelError', 'WeightsUnavailableError', 'CorruptFileError', 'MismatchError', 'BadInputError',
            'get_device', 'autocast', 'set_seed', 'atomic_path', 'write_json', 'read_json', 'save_tensors',
-           'load_tensors', 'check_tensor']
+           'load_tensors', 'check_tensor', 'save_checkpoint', 'load_checkpoint', 'lr_schedule']
 
 # %% ../nbs/00_core.ipynb #a34a2c01
 class InterpkitError(Exception):
@@ -133,3 +133,116 @@ def check_tensor(x: Any, name: str, ndim: int | None = None, dim: int | None = N
             raise BadInputError(f"{name} has {int(bad.sum())} NaN/Inf values (first at index {first}); "
                                 "check the inputs or extract in fp32 instead of fp16.")
     return x
+
+# %% ../nbs/00_core.ipynb #4cfbd8bd
+def _plain(obj: Any) -> Any:
+    "`obj` as JSON stores it (dataclasses as dicts, tuples as lists), so that saved and current configs compare equal."
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = obj.to_dict() if hasattr(obj, 'to_dict') else dataclasses.asdict(obj)
+    return json.loads(json.dumps(obj, default=str))
+
+def _param_names(modules: Mapping[str, torch.nn.Module]) -> dict[int, tuple[str, torch.nn.Parameter]]:
+    "`id(parameter) -> ('<module>.<name>', parameter)` over `modules`, checking the module names."
+    for m in modules:
+        if m == 'opt' or '.' in m or not m:
+            raise BadInputError(f"module name {m!r} cannot be used in a checkpoint: names must be non-empty, without "
+                                "dots, and not 'opt' (the optimizer's prefix).")
+    return {id(p): (f'{m}.{n}', p) for m, mod in modules.items() for n, p in mod.named_parameters()}
+
+# %% ../nbs/00_core.ipynb #6a50bef6
+def save_checkpoint(out: str | os.PathLike, step: int, modules: Mapping[str, torch.nn.Module],
+                    optimizer: torch.optim.Optimizer | None = None, state: Mapping | None = None,
+                    configs: Mapping[str, Any] | None = None) -> Path:
+    """Save a resumable checkpoint of a training run into the folder `out`: the `modules`' state dicts, the
+    `optimizer`'s state by parameter name, `step`, the JSON-able loop `state` and the run's `configs`
+    (dataclasses or dicts). Returns the path of `checkpoint.json`."""
+    out = Path(out)
+    tensors = {f'{m}.{k}': v for m, mod in modules.items() for k, v in mod.state_dict().items()}
+    names = _param_names(modules)
+    if optimizer is not None:
+        for group in optimizer.param_groups:
+            for p in group['params']:
+                if not optimizer.state.get(p): continue
+                if id(p) not in names:
+                    raise BadInputError(f"the optimizer holds a parameter of shape {tuple(p.shape)} that is in none of the "
+                                        f"modules {list(modules)}; pass every module the optimizer trains.")
+                for k, v in optimizer.state[p].items(): tensors[f'opt.{names[id(p)][0]}.{k}'] = torch.as_tensor(v)
+    name = f'checkpoint-{step:08d}.safetensors'
+    save_tensors(tensors, out/name)
+    meta = out/'checkpoint.json'
+    old = None
+    if meta.exists():
+        with contextlib.suppress(CorruptFileError, AttributeError): old = read_json(meta).get('tensors')
+    write_json(dict(step=int(step), tensors=name, configs={k: _plain(v) for k, v in (configs or {}).items()},
+                    state=_plain(dict(state or {}))), meta)
+    if isinstance(old, str) and old != name and old.startswith('checkpoint-') and '/' not in old:
+        (out/old).unlink(missing_ok=True)
+    return meta
+
+# %% ../nbs/00_core.ipynb #c32ec056
+def _config_diffs(saved: Mapping, now: Mapping, ignore: Sequence[str] = ()) -> list[str]:
+    "Every field of the configs `now` that differs from the `saved` ones, as `'<config>.<field>: ... vs ...'`."
+    diffs, missing = [], object()
+    for name, b in now.items():
+        a = saved.get(name, missing)
+        if a is missing: diffs.append(f"{name}: not in the checkpoint"); continue
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            if a != b: diffs.append(f"{name}: checkpoint {a!r} vs now {b!r}")
+            continue
+        for k in list(b) + [k for k in a if k not in b]:
+            if k in ignore or f'{name}.{k}' in ignore: continue
+            va, vb = a.get(k, missing), b.get(k, missing)
+            if va != vb:
+                show = lambda v: '(absent)' if v is missing else repr(v)
+                diffs.append(f"{name}.{k}: checkpoint {show(va)} vs now {show(vb)}")
+    return diffs
+
+# %% ../nbs/00_core.ipynb #70de9c79
+def load_checkpoint(out: str | os.PathLike, modules: Mapping[str, torch.nn.Module],
+                    optimizer: torch.optim.Optimizer | None = None, configs: Mapping[str, Any] | None = None,
+                    ignore: Sequence[str] = ()) -> dict | None:
+    """Restore the checkpoint in `out` into `modules` and `optimizer`; return its loop `state` with `step`, or None
+    when `out` holds no checkpoint. `configs` are compared with the saved ones (fields named in `ignore`, as
+    `'field'` or `'<config>.field'`, excepted): any difference is a `MismatchError`."""
+    out = Path(out)
+    if not (out/'checkpoint.json').exists(): return None
+    meta = read_json(out/'checkpoint.json', 'training checkpoint')
+    if not isinstance(meta, dict) or not {'step', 'tensors', 'configs'} <= set(meta):
+        raise MismatchError(f"{out/'checkpoint.json'} is not a checkpoint this version of interpkit writes (an older "
+                            "format?); use a new out folder, or delete the old checkpoint to start afresh.")
+    diffs = _config_diffs(meta['configs'], {k: _plain(v) for k, v in (configs or {}).items()}, ignore)
+    if diffs:
+        raise MismatchError(f"the checkpoint in {out} belongs to another run ({'; '.join(diffs)}); resume with the same "
+                            "config or use a new out folder.")
+    t = load_tensors(out/meta['tensors'], what='training checkpoint')
+    names = _param_names(modules)
+    for m, mod in modules.items():
+        try: mod.load_state_dict({k[len(m) + 1:]: v for k, v in t.items() if k.startswith(f'{m}.')})
+        except RuntimeError as e:
+            raise MismatchError(f"the checkpoint in {out} does not fit module {m!r}: {str(e).splitlines()[0]} "
+                                "Resume with the same model, or use a new out folder.") from None
+    if optimizer is not None:
+        for group in optimizer.param_groups:
+            on_device = group.get('capturable') or group.get('fused')   # else Adam keeps `step` on the CPU
+            for p in group['params']:
+                if id(p) not in names: continue
+                pre = f'opt.{names[id(p)][0]}.'
+                st = {k[len(pre):]: v for k, v in t.items() if k.startswith(pre) and '.' not in k[len(pre):]}
+                if st: optimizer.state[p] = {k: (v if k == 'step' and not on_device else v.to(p.device)) for k, v in st.items()}
+    return dict(meta.get('state') or {}, step=meta['step'])
+
+# %% ../nbs/00_core.ipynb #c5426f8b
+def lr_schedule(step: int, total: int, lr: float, warmup: int = 0, decay: str | None = 'linear',
+                decay_fraction: float = 1.0, min_lr: float = 0.0) -> float:
+    "Learning rate at `step` (0-based) of `total`: linear warm-up over `warmup` steps, then `decay` to `min_lr`."
+    if decay not in ('linear', 'cosine', None):
+        raise BadInputError(f"decay must be 'linear', 'cosine' or None, got {decay!r}.")
+    if not 0 <= decay_fraction <= 1: raise BadInputError(f"decay_fraction must be in [0, 1], got {decay_fraction}.")
+    w = min(1.0, (step + 1)/warmup) if warmup else 1.0
+    f = w
+    if decay is not None and decay_fraction > 0:
+        start = max(warmup, total*(1 - decay_fraction))
+        if step >= start:
+            if decay == 'linear': f *= max(0.0, (total - step)/max(1.0, total - start))
+            else: f *= 0.5*(1 + math.cos(min(math.pi, math.pi*(step - start)/max(1.0, total - start))))
+    return min_lr*w + (lr - min_lr)*f

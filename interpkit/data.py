@@ -49,7 +49,9 @@ class ImageDataset(Dataset):
         self.labels = list(labels) if labels is not None else None
 
     def __len__(self): return len(self.keys)
-    def load(self, i: int) -> Image.Image: raise NotImplementedError
+    def load(self, i: int) -> Image.Image:
+        "Image `i` as an RGB PIL image (each collection decodes its own way)."
+        raise NotImplementedError
     def __getitem__(self, i: int) -> dict:
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} images")
         return dict(image=self.load(i), key=self.keys[i],
@@ -113,6 +115,7 @@ def _read_rows(path: Path) -> list[tuple[int, dict]]:
             return [(n + 2, row) for n, row in enumerate(reader)]
     raise BadInputError(f"{path}: unsupported table format {path.suffix!r}; use .csv, .tsv or .jsonl.")
 
+# %% ../nbs/10_data.ipynb #89cac697
 class ImageTable(ImageDataset):
     "Images named in a CSV/TSV/JSONL file, with optional caption and label columns."
     kind = 'table'

@@ -5,26 +5,26 @@
 # %% ../nbs/30_naming.ipynb #f3a30af4
 from __future__ import annotations
 import hashlib, os, warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import BadInputError, CorruptFileError, MismatchError, check_tensor, load_tensors, save_tensors
 from .backbones import Backbone
-from .shapes import ATTRIBUTES
 from .sae import SparseAutoencoder
 from .sae_metrics import check_sae_backbone
 
 # %% auto #0
-__all__ = ['TEMPLATES', 'NAMING_METHODS', 'Vocabulary', 'wordfreq_vocabulary', 'shapes_vocabulary', 'as_vocabulary',
-           'default_cache_dir', 'text_fingerprint', 'WordEmbeddings', 'vocabulary_embeddings', 'ConceptNames',
-           'rank_words', 'activation_correlations', 'name_concepts']
+__all__ = ['VOCABULARIES', 'TEMPLATES', 'NAMING_METHODS', 'Vocabulary', 'wordfreq_vocabulary', 'register_vocabulary',
+           'as_vocabulary', 'default_cache_dir', 'text_fingerprint', 'WordEmbeddings', 'vocabulary_embeddings',
+           'ConceptNames', 'rank_words', 'activation_correlations', 'name_concepts']
 
 # %% ../nbs/30_naming.ipynb #c95ccb17
 class Vocabulary:
@@ -52,24 +52,34 @@ class Vocabulary:
     def __iter__(self): return iter(self.words)
     def __getitem__(self, i): return self.words[i]
     def __contains__(self, w): return w in self._index
-    def index(self, w: str) -> int: return self._index[w]
-    def __or__(self, other: Vocabulary) -> Vocabulary:
-        "The union: this vocabulary's words, then the other's that are new."
-        return Vocabulary(dict.fromkeys(self.words + list(other)), f'{self.name}+{other.name}')
-    @property
-    def digest(self) -> str: return hashlib.sha1('\n'.join(self.words).encode()).hexdigest()
+    def index(self, w: str) -> int:
+        "The position of the word `w` (a `KeyError` if it is not in the vocabulary)."
+        return self._index[w]
     def __repr__(self):
         head = ', '.join(self.words[:5]) + (', ...' if len(self) > 5 else '')
         return f"Vocabulary({self.name!r}, {len(self)} words: {head})"
 
-    @classmethod
-    def from_file(cls, path: str | os.PathLike, name: str | None = None) -> Vocabulary:
-        "One word or phrase per line (UTF-8); blank lines and lines starting with '#' are skipped."
-        path = Path(path)
-        if not path.exists(): raise FileNotFoundError(f"vocabulary file not found: {path}")
-        try: lines = path.read_text(encoding='utf-8').splitlines()
-        except UnicodeDecodeError as e: raise CorruptFileError(f"vocabulary file {path} is not UTF-8 text ({e}).") from None
-        return cls([l for l in lines if l.strip() and not l.lstrip().startswith('#')], name or path.stem)
+# %% ../nbs/30_naming.ipynb #2ce1c8ac
+@patch
+def __or__(self: Vocabulary, other: Vocabulary) -> Vocabulary:
+    "The union: this vocabulary's words, then the other's that are new."
+    return Vocabulary(dict.fromkeys(self.words + list(other)), f'{self.name}+{other.name}')
+
+# %% ../nbs/30_naming.ipynb #7273a4cd
+@patch(as_prop=True)
+def digest(self: Vocabulary) -> str:
+    "A SHA-1 of the words in order: equal digests mean the same words at the same positions."
+    return hashlib.sha1('\n'.join(self.words).encode()).hexdigest()
+
+# %% ../nbs/30_naming.ipynb #bf5a3093
+@patch(cls_method=True)
+def from_file(cls: Vocabulary, path: str | os.PathLike, name: str | None = None) -> Vocabulary:
+    "One word or phrase per line (UTF-8); blank lines and lines starting with '#' are skipped."
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"vocabulary file not found: {path}")
+    try: lines = path.read_text(encoding='utf-8').splitlines()
+    except UnicodeDecodeError as e: raise CorruptFileError(f"vocabulary file {path} is not UTF-8 text ({e}).") from None
+    return cls([l for l in lines if l.strip() and not l.lstrip().startswith('#')], name or path.stem)
 
 # %% ../nbs/30_naming.ipynb #ff4e8952
 def wordfreq_vocabulary(n: int = 20_000, lang: str = 'en') -> Vocabulary:
@@ -84,26 +94,39 @@ def wordfreq_vocabulary(n: int = 20_000, lang: str = 'en') -> Vocabulary:
     if len(words) < n: raise BadInputError(f"wordfreq has only {len(words)} alphabetic {lang!r} words; ask for fewer.")
     return Vocabulary(words, f'wordfreq-{lang}-{n}')
 
-def shapes_vocabulary() -> Vocabulary:
-    "Every Shapes World attribute value: shapes, colours, sizes, positions, backgrounds, background colours."
-    return Vocabulary([v for vals in ATTRIBUTES.values() for v in vals], 'shapes-world')
+# %% ../nbs/30_naming.ipynb #d404c9b9
+VOCABULARIES: dict[str, Callable[[], Vocabulary]] = {}
 
+def register_vocabulary(name: str, factory: Callable[[], Vocabulary]) -> None:
+    "Make `as_vocabulary(name)` return `factory()`; registering a name again replaces its factory."
+    if not isinstance(name, str) or not name.strip(): raise BadInputError(f"a vocabulary name must be a non-empty string, got {name!r}.")
+    if not callable(factory): raise BadInputError(f"the factory for vocabulary {name!r} must be callable, got {type(factory).__name__}.")
+    VOCABULARIES[name] = factory
+
+register_vocabulary('wordfreq-20k', wordfreq_vocabulary)
+
+# %% ../nbs/30_naming.ipynb #045b6e81
 def as_vocabulary(vocabulary: Vocabulary | Sequence[str] | str | os.PathLike) -> Vocabulary:
-    "A `Vocabulary` from a vocabulary, a list of words, a file path, or the names 'wordfreq-20k' and 'shapes-world'."
+    "A `Vocabulary` from a vocabulary, a list of words, a registered name (`VOCABULARIES`) or a file path."
     if isinstance(vocabulary, Vocabulary): return vocabulary
-    if isinstance(vocabulary, str) and vocabulary == 'wordfreq-20k': return wordfreq_vocabulary()
-    if isinstance(vocabulary, str) and vocabulary == 'shapes-world': return shapes_vocabulary()
-    if isinstance(vocabulary, (str, os.PathLike)): return Vocabulary.from_file(vocabulary)
+    if isinstance(vocabulary, str) and vocabulary in VOCABULARIES: return VOCABULARIES[vocabulary]()
+    if isinstance(vocabulary, (str, os.PathLike)):
+        if not Path(vocabulary).exists():
+            raise FileNotFoundError(f"vocabulary {str(vocabulary)!r} is neither a registered name ({', '.join(VOCABULARIES)}) "
+                                    "nor an existing file; register it with register_vocabulary or give a word list.")
+        return Vocabulary.from_file(vocabulary)
     return Vocabulary(vocabulary)
 
 # %% ../nbs/30_naming.ipynb #82da6010
 TEMPLATES = dict(word=('{}',), photo=('a photo of a {}.',),
                  ensemble=('{}', 'a photo of a {}.', 'a photo of the {}.', 'a picture of a {}.', 'an image of a {}.'))
 
+# %% ../nbs/30_naming.ipynb #f4c50988
 def default_cache_dir() -> Path:
     "Where interpkit caches derived files: `$INTERPKIT_CACHE`, else `~/.cache/interpkit`."
     return Path(os.environ.get('INTERPKIT_CACHE') or Path.home()/'.cache'/'interpkit')
 
+# %% ../nbs/30_naming.ipynb #419c70bf
 def text_fingerprint(backbone: Backbone) -> str:
     "A hash of the text tower's weights (everything but the image tower), computed once per backbone."
     if getattr(backbone, '_text_fingerprint', None) is None:
@@ -114,6 +137,7 @@ def text_fingerprint(backbone: Backbone) -> str:
         backbone._text_fingerprint = h.hexdigest()
     return backbone._text_fingerprint
 
+# %% ../nbs/30_naming.ipynb #80399c40
 @dataclass
 class WordEmbeddings:
     "Unit text embeddings `[len(vocabulary), d]` of a vocabulary under `templates`, for one backbone."
@@ -126,6 +150,7 @@ class WordEmbeddings:
         return f"WordEmbeddings({self.vocabulary.name!r}, {len(self)} x {self.embeddings.shape[1]}, templates={len(self.templates)}, {self.backbone})"
 
 def _check_templates(templates) -> tuple:
+    "`templates` as a tuple of strings with one '{}' each (a key of `TEMPLATES` stands for its tuple)."
     templates = TEMPLATES[templates] if isinstance(templates, str) and templates in TEMPLATES else templates
     if isinstance(templates, str): templates = (templates,)
     templates = tuple(templates)
@@ -134,6 +159,7 @@ def _check_templates(templates) -> tuple:
         raise BadInputError(f"templates must be strings with exactly one '{{}}' (or one of {', '.join(TEMPLATES)}); got {bad or templates!r}.")
     return templates
 
+# %% ../nbs/30_naming.ipynb #4352726e
 def vocabulary_embeddings(backbone: Backbone, vocabulary, templates='word', cache_dir: str | os.PathLike | None = None,
                           batch_size: int = 1024, progress: bool = True) -> WordEmbeddings:
     "Unit text embeddings of `vocabulary` (any `as_vocabulary` input) under `templates`, cached per backbone."
@@ -166,6 +192,7 @@ NAMING_METHODS = dict(
     top_images=dict(source='images', templates='word', centre_text=True, centre_image=True),
     correlation=dict(source='activations', templates='ensemble', centre_text=False, centre_image=False))
 
+# %% ../nbs/30_naming.ipynb #0bb3ebf0
 @dataclass
 class ConceptNames:
     "Per latent: `names` (None for a latent that cannot be named), the `top` words and scores, and `confidence`."
@@ -187,6 +214,7 @@ class ConceptNames:
         named = [n for n in self.names if n is not None]
         return f"ConceptNames({self.method!r}, {self.vocabulary!r}, {len(named)}/{len(self)} named: {', '.join(named[:6])}, ...)"
 
+# %% ../nbs/30_naming.ipynb #d4ed97aa
 def rank_words(directions: torch.Tensor, words: WordEmbeddings | torch.Tensor, top: int = 5, text_mean: torch.Tensor | None = None):
     "Top `top` word indices and cosines for each row of `directions` `[n, d]` (rows of zeros get no words)."
     emb = words.embeddings if isinstance(words, WordEmbeddings) else words
@@ -195,82 +223,97 @@ def rank_words(directions: torch.Tensor, words: WordEmbeddings | torch.Tensor, t
     top = min(top, emb.shape[0])
     return scores.topk(top, dim=-1)
 
-def _top_image_directions(sae: SparseAutoencoder, images: torch.Tensor, n_top: int, batch_size: int = 4096):
+# %% ../nbs/30_naming.ipynb #12f3a4ef
+def _top_image_directions(sae: SparseAutoencoder, image_emb: torch.Tensor, n_top: int, batch_size: int = 4096):
     "Mean unit embedding of each latent's `n_top` top-activating images `[n_latents, d]` and which latents fired."
     best_v = torch.full((sae.n_latents, n_top), -float('inf')); best_i = torch.zeros(sae.n_latents, n_top, dtype=torch.long)
     with torch.no_grad():
-        for s in range(0, len(images), batch_size):
-            z = sae.encode(images[s:s+batch_size].to(sae.device)).float().cpu().T   # [n_latents, b]
+        for s in range(0, len(image_emb), batch_size):
+            z = sae.encode(image_emb[s:s+batch_size].to(sae.device)).float().cpu().T   # [n_latents, b]
             v = torch.cat([best_v, z], 1); i = torch.cat([best_i, torch.arange(s, s + z.shape[1]).expand_as(z)], 1)
             best_v, pos = v.topk(n_top, dim=1); best_i = i.gather(1, pos)
-    unit = F.normalize(images.float(), dim=-1)
+    unit = F.normalize(image_emb.float(), dim=-1)
     weight = (best_v > 0).float()
     mean = (unit[best_i]*weight[..., None]).sum(1)/weight.sum(1, keepdim=True).clamp_min(1)
     return mean, weight[:, 0] > 0
 
+# %% ../nbs/30_naming.ipynb #8c3cb7b4
 @torch.no_grad()
-def activation_correlations(sae: SparseAutoencoder, images: torch.Tensor, words: torch.Tensor,
+def activation_correlations(sae: SparseAutoencoder, image_emb: torch.Tensor, text_emb: torch.Tensor,
                             batch_size: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pearson correlation `[n_latents, n_words]`, over `images` `[n, d]` (raw, as the SAE saw them), between each
-    latent's activation and each word's cosine with the image (`words` `[n_words, d]`, unit); and which latents vary
-    on these images (the others get correlation 0)."""
-    images = check_tensor(images, 'image_embeddings', ndim=2, dim=sae.d_in)
-    if len(images) < 2: raise BadInputError(f"correlations need at least 2 image embeddings, got {len(images)}.")
-    n, d = images.shape
+    """Pearson correlation `[n_latents, n_words]`, over `image_emb` `[n, d]` (raw, as the SAE saw them), between each
+    latent's activation and each word's cosine with the image (`text_emb` `[n_words, d]`, unit); and which latents
+    vary on these images (the others get correlation 0)."""
+    image_emb = check_tensor(image_emb, 'image_emb', ndim=2, dim=sae.d_in)
+    if len(image_emb) < 2: raise BadInputError(f"correlations need at least 2 image embeddings, got {len(image_emb)}.")
+    n, d = image_emb.shape
     zu = torch.zeros(sae.n_latents, d, dtype=torch.float64); z1 = torch.zeros(sae.n_latents, dtype=torch.float64)
     z2 = torch.zeros_like(z1); u1 = torch.zeros(d, dtype=torch.float64); uu = torch.zeros(d, d, dtype=torch.float64)
     for s in range(0, n, batch_size):
-        x = images[s:s+batch_size].to(sae.device, torch.float32)
+        x = image_emb[s:s+batch_size].to(sae.device, torch.float32)
         z, u = sae.encode(x).double().cpu(), F.normalize(x, dim=-1).double().cpu()
         zu += z.T @ u; z1 += z.sum(0); z2 += (z*z).sum(0); u1 += u.sum(0); uu += u.T @ u
     mz, mu = z1/n, u1/n
     cov_zu = zu/n - mz[:, None]*mu                               # [n_latents, d]: latent k's covariance with the image
     cov_uu = uu/n - mu[:, None]*mu                               # [d, d]
     sd_z = (z2/n - mz**2).clamp_min(0).sqrt()
-    w = words.double().cpu()
+    w = text_emb.double().cpu()
     sd_w = ((w @ cov_uu)*w).sum(-1).clamp_min(0).sqrt()          # each word's cosine spread over the images
     varies = sd_z > 1e-8*max(float(sd_z.max()), 1.0)
     corr = (cov_zu @ w.T)/(sd_z[:, None]*sd_w).clamp_min(1e-12)
     corr[~varies] = 0
     return corr.float().clamp(-1, 1), varies
 
-def name_concepts(sae: SparseAutoencoder, vocabulary, backbone: Backbone, method: str = 'dncbm',
-                  image_embeddings: torch.Tensor | None = None, top: int = 5, n_top_images: int = 16,
-                  min_score: float | None = None, cache_dir: str | os.PathLike | None = None, progress: bool = True,
-                  **overrides) -> ConceptNames:
-    """Name every latent of `sae` with a word of `vocabulary` using `method` (a key of `NAMING_METHODS`; `overrides`
-    change its settings). `image_embeddings` `[n, d]` (raw, as the SAE saw them) are needed to centre on the image side
-    and for the `correlation` method. Latents whose best score is below `min_score` are left unnamed."""
+# %% ../nbs/30_naming.ipynb #6ece8535
+def _naming_options(method: str, overrides: dict) -> dict:
+    "The settings of naming `method` (a key of `NAMING_METHODS`), with `overrides` applied and checked."
     if method not in NAMING_METHODS:
         raise BadInputError(f"unknown naming method {method!r}; choose one of {', '.join(NAMING_METHODS)}.")
     unknown = set(overrides) - set(NAMING_METHODS['dncbm'])
     if unknown: raise BadInputError(f"unknown naming settings {sorted(unknown)}; the settings are {', '.join(NAMING_METHODS['dncbm'])}.")
     opts = {**NAMING_METHODS[method], **overrides}
-    check_sae_backbone(sae, backbone)
-    if opts['centre_image'] or opts['source'] in ('images', 'activations'):
-        if image_embeddings is None:
-            raise BadInputError(f"method {method!r} needs image_embeddings: embeddings of images like the SAE's training data "
-                                "(e.g. store.load('image') of a held-out store).")
-        image_embeddings = check_tensor(image_embeddings, 'image_embeddings', ndim=2, dim=sae.d_in).cpu()
-    words = vocabulary_embeddings(backbone, vocabulary, opts['templates'], cache_dir=cache_dir, progress=progress)
-    text_mean = words.embeddings.mean(0) if opts['centre_text'] else None
+    if opts['source'] not in ('decoder', 'images', 'activations'):
+        raise BadInputError(f"naming source must be 'decoder', 'images' or 'activations', got {opts['source']!r}.")
+    return opts
+
+def _latent_directions(sae: SparseAutoencoder, opts: dict, image_emb: torch.Tensor | None, n_top_images: int):
+    "Each latent's direction `[n_latents, d]` for the 'decoder' and 'images' sources, and which latents can be named."
     alive = torch.ones(sae.n_latents, dtype=torch.bool)
     if opts['source'] == 'decoder': directions = sae.W_dec.detach().float().cpu().clone()
-    elif opts['source'] == 'images': directions, alive = _top_image_directions(sae, image_embeddings, n_top_images)
-    elif opts['source'] != 'activations':
-        raise BadInputError(f"naming source must be 'decoder', 'images' or 'activations', got {opts['source']!r}.")
-    if opts['source'] == 'activations':                          # a correlation is centred by construction
-        emb = words.embeddings - text_mean if text_mean is not None else words.embeddings
-        corr, alive = activation_correlations(sae, image_embeddings, F.normalize(emb.float(), dim=-1))
-        scores, idx = corr.topk(min(top, len(words)), dim=-1)
-    elif opts['centre_image']:
-        unit = F.normalize(image_embeddings.float(), dim=-1)
+    else: directions, alive = _top_image_directions(sae, image_emb, n_top_images)
+    if opts['centre_image']:
+        unit = F.normalize(image_emb.float(), dim=-1)
         mean = unit.mean(0)
         if opts['source'] == 'images': directions = directions - mean
         else:
             m = F.normalize(mean, dim=0)
             directions = directions - (directions @ m)[:, None]*m
-    if opts['source'] != 'activations': scores, idx = rank_words(directions, words, top, text_mean)
+    return directions, alive
+
+# %% ../nbs/30_naming.ipynb #97fc4212
+def name_concepts(sae: SparseAutoencoder, vocabulary, backbone: Backbone, method: str = 'dncbm',
+                  image_emb: torch.Tensor | None = None, top: int = 5, n_top_images: int = 16,
+                  min_score: float | None = None, cache_dir: str | os.PathLike | None = None, progress: bool = True,
+                  **overrides) -> ConceptNames:
+    """Name every latent of `sae` with a word of `vocabulary` using `method` (a key of `NAMING_METHODS`; `overrides`
+    change its settings). `image_emb` `[n, d]` (raw, as the SAE saw them) are needed to centre on the image side
+    and for the `correlation` method. Latents whose best score is below `min_score` are left unnamed."""
+    opts = _naming_options(method, overrides)
+    check_sae_backbone(sae, backbone)
+    if opts['centre_image'] or opts['source'] in ('images', 'activations'):
+        if image_emb is None:
+            raise BadInputError(f"method {method!r} needs image_emb: embeddings of images like the SAE's training data "
+                                "(e.g. store.load('image') of a held-out store).")
+        image_emb = check_tensor(image_emb, 'image_emb', ndim=2, dim=sae.d_in).cpu()
+    words = vocabulary_embeddings(backbone, vocabulary, opts['templates'], cache_dir=cache_dir, progress=progress)
+    text_mean = words.embeddings.mean(0) if opts['centre_text'] else None
+    if opts['source'] == 'activations':                          # a correlation is centred by construction
+        emb = words.embeddings - text_mean if text_mean is not None else words.embeddings
+        corr, alive = activation_correlations(sae, image_emb, F.normalize(emb.float(), dim=-1))
+        scores, idx = corr.topk(min(top, len(words)), dim=-1)
+    else:
+        directions, alive = _latent_directions(sae, opts, image_emb, n_top_images)
+        scores, idx = rank_words(directions, words, top, text_mean)
     if min_score is not None: alive = alive & (scores[:, 0] >= min_score)
     names = [words.vocabulary[int(i[0])] if a else None for i, a in zip(idx, alive)]
     conf = (scores[:, 0] - scores[:, 1]) if scores.shape[1] > 1 else torch.zeros(len(scores))

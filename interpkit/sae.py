@@ -11,9 +11,10 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
-from .core import (BadInputError, CorruptFileError, MismatchError, check_tensor, load_tensors, read_json,
-                            save_tensors, write_json)
+from .core import (BadInputError, CorruptFileError, MismatchError, check_tensor, get_device, load_tensors,
+                            read_json, save_tensors, write_json)
 
 # %% auto #0
 __all__ = ['VARIANTS', 'NORMALIZATIONS', 'CFM_FRACTIONS', 'SAE_FORMAT', 'SAEConfig', 'planted_sparse_data', 'SparseAutoencoder',
@@ -24,6 +25,7 @@ VARIANTS = ('relu', 'topk', 'batchtopk', 'jumprelu', 'matryoshka')
 NORMALIZATIONS = ('none', 'centre', 'scale')
 CFM_FRACTIONS = (0.008, 0.03, 0.06, 0.12, 0.24, 0.542)   # Matryoshka group sizes used by CFM (kawi19/CFM, arg_parser.py)
 
+# %% ../nbs/20_sae.ipynb #bedaf418
 @dataclass
 class SAEConfig:
     "What defines a sparse autoencoder: sizes, variant, sparsity settings, input normalisation, provenance."
@@ -67,9 +69,12 @@ class SAEConfig:
         ends = sorted(set(e for e in ends if e < self.n_latents)) + [self.n_latents]
         return ends
 
-    def to_dict(self) -> dict: return dataclasses.asdict(self)
+    def to_dict(self) -> dict:
+        "The config as a JSON-able dict (what `sae.json` stores)."
+        return dataclasses.asdict(self)
     @classmethod
     def from_dict(cls, d: dict) -> SAEConfig:
+        "The config from `to_dict`'s dict; unknown keys are a `CorruptFileError`."
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown: raise CorruptFileError(f"SAE config has unknown keys {sorted(unknown)}; was it written by a newer interpkit?")
@@ -133,6 +138,7 @@ class _TopKEncode(torch.autograd.Function):
              if ctx.needs_input_grad[2] else None
         return gx, gW, gb, None, None, None, None
 
+# %% ../nbs/20_sae.ipynb #448062fc
 class _SparseDecode(torch.autograd.Function):
     "`sum_j vals[:, j] * W[idx[:, j]]` (an embedding bag) with a sparse backward for `W`."
     @staticmethod
@@ -243,6 +249,7 @@ def _codes_from_pre(self: SparseAutoencoder, pre: torch.Tensor, batch_level: boo
     if batch_level: return _batch_topk(pre.relu(), c.k)
     return pre*(pre > self.threshold)
 
+# %% ../nbs/20_sae.ipynb #c0daab05
 def _batch_topk(r: torch.Tensor, k: int) -> torch.Tensor:
     "Keep the `k * batch` largest entries of `r` `[batch, n]` (BatchTopK), zero the rest."
     n_sel, kc = min(k*len(r), r.numel()), min(r.shape[1], 4*k)
@@ -253,77 +260,91 @@ def _batch_topk(r: torch.Tensor, k: int) -> torch.Tensor:
         return torch.zeros_like(r).reshape(-1).scatter(0, idx, vals).reshape(r.shape)
     return torch.zeros_like(r).index_put((j//kc, ci.reshape(-1)[j]), vals)
 
-def _encode(self: SparseAutoencoder, x: torch.Tensor) -> torch.Tensor:
+# %% ../nbs/20_sae.ipynb #d1b409d6
+@patch
+def encode(self: SparseAutoencoder, x: torch.Tensor) -> torch.Tensor:
     "Sparse codes `[b, n_latents]` of activations `[b, d_in]` (inference: BatchTopK uses its threshold)."
     x = _check_input(self, x)
     return _codes_from_pre(self, _pre_acts(self, _normalize(self, x)))
 
-def _decode(self: SparseAutoencoder, z: torch.Tensor) -> torch.Tensor:
+# %% ../nbs/20_sae.ipynb #76fa76ec
+@patch
+def decode(self: SparseAutoencoder, z: torch.Tensor) -> torch.Tensor:
     "Reconstruction `[b, d_in]` of codes `[b, n_latents]`."
     z = check_tensor(z, 'codes', dim=self.n_latents)
     return _denormalize(self, z @ self.W_dec + self.b_dec)
 
-def _forward(self: SparseAutoencoder, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+# %% ../nbs/20_sae.ipynb #caf39f53
+@patch
+def forward(self: SparseAutoencoder, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Codes and reconstruction."
     z = self.encode(x)
     return z, self.decode(z)
-
-SparseAutoencoder.encode, SparseAutoencoder.decode, SparseAutoencoder.forward = _encode, _decode, _forward
 
 # %% ../nbs/20_sae.ipynb #c44d633d
 def _dead_latents(self: SparseAutoencoder) -> torch.Tensor:
     return (self.samples_since_fired >= self.config.dead_after).nonzero()[:, 0]
 
-def _training_loss(self: SparseAutoencoder, x: torch.Tensor) -> tuple[torch.Tensor, dict]:
-    "Loss for one batch of (checked) activations and statistics: `mse`, `l0`, `fired` (counts per latent), `aux`."
+def _topk_loss(self: SparseAutoencoder, xn: torch.Tensor, stats: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    "TopK's loss (sparse path, with AuxK) and reconstruction for normalised inputs `xn`; fills `stats`."
     c = self.config
+    dead = _dead_latents(self) if c.auxk_coefficient > 0 else None
+    vals, idx, avals, aidx = _TopKEncode.apply(xn - self.b_dec, self.W_enc, self.b_enc, c.k, dead, c.auxk, self.mm_dtype)
+    xh = _SparseDecode.apply(vals, idx, self.W_dec) + self.b_dec
+    loss = (xh - xn).pow(2).sum(-1).mean()
+    stats['fired'] = torch.bincount(idx[vals > 0], minlength=c.n_latents)
+    stats['l0'] = (vals > 0).sum(1).float().mean()
+    if aidx.shape[1]:
+        resid = (xn - xh).detach()
+        aux = (_SparseDecode.apply(avals, aidx, self.W_dec) - resid).pow(2).sum(-1).mean()
+        stats['aux'] = aux.detach(); loss = loss + c.auxk_coefficient*aux
+    return loss, xh
+
+# %% ../nbs/20_sae.ipynb #a89857a6
+def _dense_loss(self: SparseAutoencoder, xn: torch.Tensor, stats: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    "The other variants' loss and reconstruction for normalised inputs `xn`; fills `stats`."
+    c = self.config
+    pre = F.linear((xn - self.b_dec).to(self.mm_dtype), self.W_enc.to(self.mm_dtype)).float() + self.b_enc
+    z = _codes_from_pre(self, pre, batch_level=True)
+    if c.variant == 'matryoshka':
+        loss, xh = 0., self.b_dec.expand_as(xn)
+        for s, e in zip([0] + c.group_ends[:-1], c.group_ends):
+            xh = xh + z[:, s:e] @ self.W_dec[s:e]
+            loss = loss + (xh - xn).pow(2).sum(-1).mean()
+    else:
+        xh = z @ self.W_dec + self.b_dec
+        loss = (xh - xn).pow(2).sum(-1).mean()
+    active = z > 0
+    stats['fired'] = active.sum(0)
+    stats['l0'] = active.sum(1).float().mean()
+    if c.variant == 'relu': loss = loss + c.l1_coefficient*z.abs().sum(-1).mean()
+    if c.variant == 'jumprelu':
+        loss = loss + c.l0_coefficient*_Step.apply(pre, self.log_threshold.exp(), c.bandwidth).sum(-1).mean()
+    if c.variant in ('batchtopk', 'matryoshka'):
+        stats['min_active'] = z[active].min().detach() if active.any() else None
+        dead = _dead_latents(self)
+        if c.auxk_coefficient > 0 and len(dead):
+            resid = (xn - xh).detach()
+            a = pre[:, dead]
+            avals, aj = a.topk(min(c.auxk, len(dead)), dim=1, sorted=False)
+            aux = (_SparseDecode.apply(avals.relu(), dead[aj], self.W_dec) - resid).pow(2).sum(-1).mean()
+            stats['aux'] = aux.detach(); loss = loss + c.auxk_coefficient*aux
+    return loss, xh
+
+# %% ../nbs/20_sae.ipynb #3ad01941
+@patch
+def training_loss(self: SparseAutoencoder, x: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    "Loss for one batch of (checked) activations and statistics: `mse`, `l0`, `fired` (counts per latent), `aux`."
     xn = _normalize(self, x)
     stats = {}
-    if c.variant == 'topk':
-        dead = _dead_latents(self) if c.auxk_coefficient > 0 else None
-        vals, idx, avals, aidx = _TopKEncode.apply(xn - self.b_dec, self.W_enc, self.b_enc, c.k, dead, c.auxk, self.mm_dtype)
-        xh = _SparseDecode.apply(vals, idx, self.W_dec) + self.b_dec
-        loss = (xh - xn).pow(2).sum(-1).mean()
-        stats['fired'] = torch.bincount(idx[vals > 0], minlength=c.n_latents)
-        stats['l0'] = (vals > 0).sum(1).float().mean()
-        if aidx.shape[1]:
-            resid = (xn - xh).detach()
-            aux = (_SparseDecode.apply(avals, aidx, self.W_dec) - resid).pow(2).sum(-1).mean()
-            stats['aux'] = aux.detach(); loss = loss + c.auxk_coefficient*aux
-    else:
-        pre = F.linear((xn - self.b_dec).to(self.mm_dtype), self.W_enc.to(self.mm_dtype)).float() + self.b_enc
-        z = _codes_from_pre(self, pre, batch_level=True)
-        if c.variant == 'matryoshka':
-            loss, xh = 0., self.b_dec.expand_as(xn)
-            for s, e in zip([0] + c.group_ends[:-1], c.group_ends):
-                xh = xh + z[:, s:e] @ self.W_dec[s:e]
-                loss = loss + (xh - xn).pow(2).sum(-1).mean()
-        else:
-            xh = z @ self.W_dec + self.b_dec
-            loss = (xh - xn).pow(2).sum(-1).mean()
-        active = z > 0
-        stats['fired'] = active.sum(0)
-        stats['l0'] = active.sum(1).float().mean()
-        if c.variant == 'relu': loss = loss + c.l1_coefficient*z.abs().sum(-1).mean()
-        if c.variant == 'jumprelu':
-            loss = loss + c.l0_coefficient*_Step.apply(pre, self.log_threshold.exp(), c.bandwidth).sum(-1).mean()
-        if c.variant in ('batchtopk', 'matryoshka'):
-            stats['min_active'] = z[active].min().detach() if active.any() else None
-            dead = _dead_latents(self)
-            if c.auxk_coefficient > 0 and len(dead):
-                resid = (xn - xh).detach()
-                a = pre[:, dead]
-                avals, aj = a.topk(min(c.auxk, len(dead)), dim=1, sorted=False)
-                aux = (_SparseDecode.apply(avals.relu(), dead[aj], self.W_dec) - resid).pow(2).sum(-1).mean()
-                stats['aux'] = aux.detach(); loss = loss + c.auxk_coefficient*aux
+    loss, xh = (_topk_loss if self.config.variant == 'topk' else _dense_loss)(self, xn, stats)
     stats['mse'] = (xh - xn).pow(2).sum(-1).mean().detach()
     return loss, stats
 
-SparseAutoencoder.training_loss = _training_loss
-
 # %% ../nbs/20_sae.ipynb #9f291ec2
+@patch
 @torch.no_grad()
-def _fit_normalization(self: SparseAutoencoder, x: torch.Tensor) -> SparseAutoencoder:
+def fit_normalization(self: SparseAutoencoder, x: torch.Tensor) -> SparseAutoencoder:
     "Set the input statistics from a sample `x` and start `b_dec` at its normalised mean."
     x = _check_input(self, x, 'normalisation sample')
     mode = self.config.normalization
@@ -339,16 +360,16 @@ def _fit_normalization(self: SparseAutoencoder, x: torch.Tensor) -> SparseAutoen
     self.initialized.fill_(True)
     return self
 
+# %% ../nbs/20_sae.ipynb #6bac3930
+@patch
 @torch.no_grad()
-def _fold_normalization(self: SparseAutoencoder) -> SparseAutoencoder:
+def fold_normalization(self: SparseAutoencoder) -> SparseAutoencoder:
     "Rewrite the weights so the SAE applies to raw activations with no normalisation (same function)."
     s, mu = self.input_scale.clone(), self.input_mean.clone()
     self.W_enc.div_(s); self.W_dec.mul_(s); self.b_dec.copy_(mu + s*self.b_dec)
     self.input_mean.zero_(); self.input_scale.fill_(1.0)
     self.config = dataclasses.replace(self.config, normalization='none')
     return self
-
-SparseAutoencoder.fit_normalization, SparseAutoencoder.fold_normalization = _fit_normalization, _fold_normalization
 
 # %% ../nbs/20_sae.ipynb #41cdf35c
 SAE_FORMAT = 1
@@ -359,23 +380,31 @@ def _expected_shapes(c: SAEConfig) -> dict:
     if c.variant == 'jumprelu': shapes['log_threshold'] = (c.n_latents,)
     return shapes
 
+def _folded_copy(sae: SparseAutoencoder) -> SparseAutoencoder:
+    "A CPU copy of `sae` with its input normalisation folded into the weights: what every file format stores."
+    import copy
+    sae = copy.deepcopy(sae).cpu()
+    if sae.config.normalization != 'none': sae.fold_normalization()
+    return sae
+
 def _state_for_saving(self: SparseAutoencoder) -> dict:
     sd = {k: v for k, v in self.state_dict().items() if k in _SAVED or k == 'log_threshold'}
     return {k: v.detach().float().cpu() for k, v in sd.items()}
 
-def _save(self: SparseAutoencoder, path: str | os.PathLike) -> Path:
+# %% ../nbs/20_sae.ipynb #503982c2
+@patch
+def save(self: SparseAutoencoder, path: str | os.PathLike) -> Path:
     "Save to directory `path` (`sae.safetensors` + `sae.json`); normalisation is folded into the weights."
-    import copy
-    sae = copy.deepcopy(self).cpu()
-    if sae.config.normalization != 'none': sae.fold_normalization()
+    sae = _folded_copy(self)
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     save_tensors(_state_for_saving(sae), path/'sae.safetensors', metadata={'format': str(SAE_FORMAT)})
     write_json(dict(format=SAE_FORMAT, config=sae.config.to_dict()), path/'sae.json')
     return path
 
-@classmethod
-def _load(cls, path: str | os.PathLike, device='cpu') -> SparseAutoencoder:
-    "Load an SAE saved with `save`; rejects files whose tensors do not match their config."
+# %% ../nbs/20_sae.ipynb #1d21b146
+@patch(cls_method=True)
+def load(cls: SparseAutoencoder, path: str | os.PathLike, device=None) -> SparseAutoencoder:
+    "Load an SAE saved with `save` onto `device` (None: CUDA when available); rejects files whose tensors do not match their config."
     path = Path(path)
     if not (path/'sae.json').exists():
         raise FileNotFoundError(f"no SAE at {path}: expected {path/'sae.json'} and {path/'sae.safetensors'} "
@@ -400,16 +429,12 @@ def _load(cls, path: str | os.PathLike, device='cpu') -> SparseAutoencoder:
     sae = cls(config, seed=None)
     sae.load_state_dict(tensors, strict=False)
     sae.initialized.fill_(True)
-    return sae.to(device)
-
-SparseAutoencoder.save, SparseAutoencoder.load = _save, _load
+    return sae.to(get_device(device))
 
 # %% ../nbs/20_sae.ipynb #fd9b17a9
 def to_saelens(sae: SparseAutoencoder, path: str | os.PathLike) -> Path:
     "Write `sae` as a SAELens folder (`cfg.json` + `sae_weights.safetensors`)."
-    import copy
-    s = copy.deepcopy(sae).cpu()
-    if s.config.normalization != 'none': s.fold_normalization()
+    s = _folded_copy(sae)
     c = s.config
     w = dict(W_enc=s.W_enc.detach().T.contiguous(), W_dec=s.W_dec.detach(), b_enc=s.b_enc.detach(), b_dec=s.b_dec.detach())
     if c.variant == 'topk': arch, extra = 'topk', dict(k=c.k, rescale_acts_by_decoder_norm=False)
@@ -427,8 +452,9 @@ def to_saelens(sae: SparseAutoencoder, path: str | os.PathLike) -> Path:
     write_json(cfg, path/'cfg.json')
     return path
 
-def from_saelens(path: str | os.PathLike, device='cpu') -> SparseAutoencoder:
-    "Read a SAELens TopK or JumpReLU folder (`cfg.json` + `sae_weights.safetensors`) as an interpkit SAE."
+# %% ../nbs/20_sae.ipynb #56b69440
+def from_saelens(path: str | os.PathLike, device=None) -> SparseAutoencoder:
+    "Read a SAELens TopK or JumpReLU folder (`cfg.json` + `sae_weights.safetensors`) as an interpkit SAE on `device`."
     path = Path(path)
     cfg = read_json(path/'cfg.json', 'SAELens cfg.json')
     arch = cfg.get('architecture', 'standard')
@@ -451,4 +477,4 @@ def from_saelens(path: str | os.PathLike, device='cpu') -> SparseAutoencoder:
         if not cfg.get('apply_b_dec_to_input', True): sae.b_enc.add_(w['W_enc'].T @ w['b_dec'])
         if arch == 'jumprelu': sae.log_threshold.copy_(w['threshold'].clamp_min(1e-12).log())
         sae.initialized.fill_(True)
-    return sae.to(device)
+    return sae.to(get_device(device))

@@ -27,30 +27,34 @@ def _eval_batches(data, field: str, batch_size: int):
     else:
         for b in data: yield b[0] if isinstance(b, (tuple, list)) else b
 
-def check_sae_backbone(sae: SparseAutoencoder, backbone):
-    "Raise `MismatchError` unless `backbone` is (as far as the SAE recorded) the model whose activations `sae` was trained on."
+# %% ../nbs/22_sae_metrics.ipynb #445a5ba2
+def check_sae_backbone(sae: SparseAutoencoder, backbone, what: str = 'activations'):
+    "Raise `MismatchError` unless `backbone` is (as far as the SAE recorded) the model whose `what` `sae` was trained on."
     model = sae.config.source.get('model')
     if backbone.embed_dim != sae.d_in or (model is not None and model != backbone.name):
-        raise MismatchError(f"the SAE was trained on {sae.d_in}-d activations of {model or 'an unrecorded model'!r}, but the "
-                            f"backbone is {backbone.name!r} ({backbone.embed_dim}-d); use the backbone the SAE was trained on.")
+        raise MismatchError(f"the SAE was trained on {sae.d_in}-d {what} of {model or 'an unrecorded model'!r}, but the "
+                            f"backbone is {backbone.name!r} ({backbone.embed_dim}-d): use the backbone the SAE was trained "
+                            "on, or load the SAE trained for this backbone.")
 
-def _class_embeddings(sae: SparseAutoencoder, backbone, class_prompts) -> torch.Tensor:
+# %% ../nbs/22_sae_metrics.ipynb #95251dd9
+def _class_emb(sae: SparseAutoencoder, backbone, class_prompts) -> torch.Tensor:
     "Text embeddings of `class_prompts`, after checking that `backbone` is the model the SAE was trained on."
     check_sae_backbone(sae, backbone)
     return backbone.encode_text(list(class_prompts)).cpu()
 
+# %% ../nbs/22_sae_metrics.ipynb #89076bcc
 @torch.no_grad()
 def evaluate_sae(sae: SparseAutoencoder, data, field: str = 'image', batch_size: int = 4096,
-                 class_embeddings: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                 class_emb: torch.Tensor | None = None, labels: torch.Tensor | None = None,
                  backbone=None, class_prompts: list[str] | None = None) -> dict:
     """Held-out metrics of `sae` on `data` (tensor, `ActivationStore` or iterable of batches). With `labels` `[n]`
-    for a tensor of image embeddings and either `class_embeddings` `[classes, d]` or a `backbone` with
+    for a tensor of image embeddings and either `class_emb` `[classes, d]` or a `backbone` with
     `class_prompts`, also zero-shot accuracy with original and reconstructed embeddings (see below)."""
-    if backbone is not None and class_prompts is not None: class_embeddings = _class_embeddings(sae, backbone, class_prompts)
+    if backbone is not None and class_prompts is not None: class_emb = _class_emb(sae, backbone, class_prompts)
     sae.eval()
     n, sq_err, sum_x, sum_x2, l0 = 0, 0., None, 0., 0.
     fired = torch.zeros(sae.n_latents, dtype=torch.long, device=sae.device)
-    recon = [] if class_embeddings is not None else None
+    recon = [] if class_emb is not None else None
     for x in _eval_batches(data, field, batch_size):
         x = x.to(sae.device, torch.float32)
         z, xh = sae(x)
@@ -66,19 +70,19 @@ def evaluate_sae(sae: SparseAutoencoder, data, field: str = 'image', batch_size:
     freq = (fired.float()/n).cpu()
     out = dict(mse=sq_err/n, fvu=sq_err/max(total_var, 1e-12), l0=l0/n, dead_fraction=(freq == 0).float().mean().item(),
                n=n, frequency=freq)
-    if class_embeddings is not None: out.update(zero_shot_recovered(data, torch.cat(recon), class_embeddings, labels))
+    if class_emb is not None: out.update(zero_shot_recovered(data, torch.cat(recon), class_emb, labels))
     return out
 
 # %% ../nbs/22_sae_metrics.ipynb #9f1d304d
-def zero_shot_recovered(original: torch.Tensor, reconstructed: torch.Tensor, class_embeddings: torch.Tensor,
+def zero_shot_recovered(original: torch.Tensor, reconstructed: torch.Tensor, class_emb: torch.Tensor,
                         labels: torch.Tensor, logit_scale: float = 100.) -> dict:
     "Zero-shot accuracy and cross-entropy with original vs reconstructed image embeddings."
     if not isinstance(original, torch.Tensor):
         raise BadInputError("zero-shot recovery needs the held-out image embeddings as a tensor (aligned with labels).")
-    check_tensor(class_embeddings, 'class_embeddings', ndim=2, dim=original.shape[-1])
+    check_tensor(class_emb, 'class_emb', ndim=2, dim=original.shape[-1])
     labels = torch.as_tensor(labels)
     if len(labels) != len(original): raise MismatchError(f"{len(labels)} labels for {len(original)} embeddings.")
-    t = F.normalize(class_embeddings.float().cpu(), dim=-1)
+    t = F.normalize(class_emb.float().cpu(), dim=-1)
     def run(e):
         logits = logit_scale*F.normalize(e.float().cpu(), dim=-1) @ t.T
         return (logits.argmax(1) == labels).float().mean().item(), F.cross_entropy(logits, labels).item()

@@ -15,8 +15,8 @@ import torch.nn as nn
 from tqdm.auto import tqdm
 
 from .activations import ActivationStore
-from .core import (BadInputError, MismatchError, check_tensor, get_device, load_tensors, read_json,
-                            save_tensors, write_json)
+from .core import (BadInputError, MismatchError, check_tensor, get_device, load_checkpoint, lr_schedule,
+                            save_checkpoint)
 from .sae import SAEConfig, SparseAutoencoder
 
 # %% auto #0
@@ -39,7 +39,7 @@ class TrainConfig:
     threshold_momentum: float = 0.99  # batchtopk/matryoshka: EMA of the smallest selected activation (inference threshold)
     threshold_lr_scale: float = 30.0  # jumprelu: the log-thresholds' learning rate as a multiple of `lr`
     matmul_dtype: str = 'float32'     # encoder matmul precision: 'bfloat16' is faster on CPUs with AMX and on GPUs
-    checkpoint_every: int = 0         # steps between checkpoints (0: only at the end when a checkpoint_dir is given)
+    checkpoint_every: int = 0         # steps between checkpoints (0: only at the end, when `out` is given)
     log_every: int = 10               # steps between progress updates / history entries
 
     def __post_init__(self):
@@ -47,7 +47,9 @@ class TrainConfig:
             raise BadInputError(f"matmul_dtype must be one of {list(MATMUL_DTYPES)}, got {self.matmul_dtype!r}.")
         if self.batch_size < 1 or self.lr <= 0: raise BadInputError("batch_size must be >= 1 and lr > 0.")
         if self.threshold_lr_scale <= 0: raise BadInputError(f"threshold_lr_scale must be > 0, got {self.threshold_lr_scale}.")
-    def to_dict(self): return dataclasses.asdict(self)
+    def to_dict(self) -> dict:
+        "The recipe as a JSON-able dict (what checkpoints store)."
+        return dataclasses.asdict(self)
 
 def dncbm_preset(d_in: int, **train_kw) -> tuple[SAEConfig, TrainConfig]:
     "Discover-then-Name's SAE recipe for `d_in`-d image embeddings: ReLU + L1, expansion 8, lr 5e-4, L1 3e-5, batch 4096."
@@ -91,34 +93,26 @@ class _Batches:
             for b in self.data: yield b[0] if isinstance(b, (tuple, list)) else b
 
 # %% ../nbs/21_sae_training.ipynb #0001e8f5
-def _save_checkpoint(path: Path, sae: SparseAutoencoder, opt, state: dict, train: TrainConfig):
-    tensors = {f'sae.{k}': v for k, v in sae.state_dict().items()}
-    names = {id(p): n for n, p in sae.named_parameters()}
-    for group in opt.param_groups:
-        for p in group['params']:
-            for k, v in opt.state.get(p, {}).items(): tensors[f'opt.{names[id(p)]}.{k}'] = torch.as_tensor(v)
-    f = f"checkpoint-{state['step']:08d}.safetensors"
-    save_tensors(tensors, path/f)
-    old = read_json(path/'checkpoint.json')['tensors'] if (path/'checkpoint.json').exists() else None
-    write_json(dict(state, tensors=f, sae_config=sae.config.to_dict(), train_config=train.to_dict()), path/'checkpoint.json')
-    if old and old != f: (path/old).unlink(missing_ok=True)
+_CHECKPOINT_IGNORE = ('train.checkpoint_every', 'train.log_every')   # how often to save and log: free to change on resume
 
-def _load_checkpoint(path: Path, sae: SparseAutoencoder, opt, train: TrainConfig) -> dict:
-    meta = read_json(path/'checkpoint.json', 'SAE training checkpoint')
-    diffs = [f"{k}: checkpoint {meta['sae_config'].get(k)!r} vs now {v!r}" for k, v in sae.config.to_dict().items()
-             if k != 'source' and meta['sae_config'].get(k) != (list(v) if isinstance(v, tuple) else v)]
-    diffs += [f"{k}: checkpoint {meta['train_config'].get(k)!r} vs now {v!r}" for k, v in train.to_dict().items()
-              if k not in ('checkpoint_every', 'log_every') and meta['train_config'].get(k) != v]
-    if diffs:
-        raise MismatchError(f"the checkpoint in {path} belongs to another run ({'; '.join(diffs)}). Resume with the same "
-                            "configs, or use a new checkpoint_dir.")
-    t = load_tensors(path/meta['tensors'], what='SAE training checkpoint')
-    sae.load_state_dict({k[4:]: v for k, v in t.items() if k.startswith('sae.')})
-    params = dict(sae.named_parameters())
-    for n, p in params.items():
-        st = {k.split('.')[-1]: v.to(p.device) for k, v in t.items() if k.startswith(f'opt.{n}.')}
-        if st: opt.state[p] = {k: (v if k != 'step' else v.cpu()) for k, v in st.items()}
-    return meta
+# %% ../nbs/21_sae_training.ipynb #30675748
+def _store_source(store: ActivationStore, field: str) -> dict:
+    "What an SAE trained on `field` of `store` was trained on, for `SAEConfig.source`."
+    bb = store.meta['backbone']
+    src = dict(model=bb.get('model'), pretrained=bb.get('pretrained'), field=field)
+    if field == 'patch' and store.meta.get('readout') is not None: src['readout'] = store.meta['readout']
+    return src
+
+def _fill_source(sae: SparseAutoencoder, data, field: str):
+    "Record the store `data` in `sae.config.source` when it is empty; refuse a source that contradicts the store."
+    if not isinstance(data, ActivationStore): return
+    src = _store_source(data, field)
+    if not sae.config.source: sae.config.source = src; return
+    bad = [f"{k}: config {sae.config.source[k]!r} vs store {v!r}" for k, v in src.items()
+           if k in sae.config.source and sae.config.source[k] != v]
+    if bad:
+        raise MismatchError(f"the SAEConfig's source contradicts the store {data.path} it is trained on ({'; '.join(bad)}); "
+                            "leave SAEConfig.source empty to have it filled from the store, or train on the store it names.")
 
 # %% ../nbs/21_sae_training.ipynb #35dd041a
 class _LossModule(nn.Module):
@@ -133,6 +127,7 @@ def _world() -> tuple[int, int]:
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
+# %% ../nbs/21_sae_training.ipynb #b922ada2
 @torch.no_grad()
 def _after_step(sae: SparseAutoencoder, stats: dict, n_samples: int, train: TrainConfig, world: int):
     if sae.config.unit_norm_decoder: sae.W_dec.div_(sae.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-8))
@@ -167,13 +162,6 @@ def _resample(sae: SparseAutoencoder, opt, x: torch.Tensor, dead: torch.Tensor):
             if torch.is_tensor(v) and v.ndim and v.shape[0] == sae.n_latents: v[dead] = 0
     sae.samples_since_fired[dead] = 0
 
-def _lr_at(train: TrainConfig, step: int, total: int) -> float:
-    f = min(1.0, (step + 1)/train.warmup_steps) if train.warmup_steps else 1.0
-    if train.decay_fraction > 0:
-        start = total*(1 - train.decay_fraction)
-        if step >= start: f *= max(0.0, (total - step)/max(1.0, total - start))
-    return train.lr*f
-
 # %% ../nbs/21_sae_training.ipynb #4c4d6995
 class SAETrainer:
     "One SAE, its Adam optimizer and step counter. `step(x)` trains on one (global) batch."
@@ -200,7 +188,7 @@ class SAETrainer:
         if len(x) % self.world: raise BadInputError(f"a batch of {len(x)} does not split evenly between {self.world} processes.")
         if not sae.initialized: sae.fit_normalization(x)   # a fresh SAE starts from the first batch's statistics
         local = x.chunk(self.world)[self.rank] if self.world > 1 else x
-        for g in self.opt.param_groups: g['lr'] = _lr_at(train, self.steps_done, self.total_steps or 0)*g['lr_scale']
+        for g in self.opt.param_groups: g['lr'] = lr_schedule(self.steps_done, self.total_steps or 0, train.lr, train.warmup_steps, 'linear', train.decay_fraction)*g['lr_scale']
         loss, stats = self.model(local)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -215,28 +203,45 @@ class SAETrainer:
             stats['fvu'] = stats['mse']/(xn - xn.mean(0)).pow(2).sum(1).mean()
         return loss, stats
 
-# %% ../nbs/21_sae_training.ipynb #fabe38ca
-def train_sae(sae: SparseAutoencoder | SAEConfig, data, train: TrainConfig | None = None, field: str = 'image',
-              checkpoint_dir: str | os.PathLike | None = None, device=None, progress: bool = True,
-              stop_after: int | None = None) -> SparseAutoencoder:
-    """Train `sae` (or a new SAE from an `SAEConfig`) on `data`: a tensor, an `ActivationStore` (`field`) or an
-    iterable of batches. With `checkpoint_dir`, checkpoints every `train.checkpoint_every` steps and resumes from
-    the last one. `stop_after` stops after that many steps of this call (to test resuming). Under torchrun
-    (torch.distributed initialised), each process trains on its slice of every batch with DDP."""
-    train = train or TrainConfig()
-    if isinstance(sae, SAEConfig): sae = SparseAutoencoder(sae, seed=train.seed)
+# %% ../nbs/21_sae_training.ipynb #93e0bdc4
+def _batches_and_steps(sae: SparseAutoencoder, data, train: TrainConfig, field: str) -> tuple[_Batches, int]:
+    "The batches of `data` for `sae` and the run's total number of steps."
     batches = _Batches(data, train.batch_size, train.seed, field)
     if batches.dim is not None and batches.dim != sae.d_in:
         raise MismatchError(f"the training data are {batches.dim}-d but the SAE reads {sae.d_in}-d activations; "
                             "make the SAEConfig with d_in matching the data.")
     total = train.steps if train.steps is not None else (math.ceil(train.epochs*batches.steps_per_epoch) if batches.steps_per_epoch else None)
     if total is None: raise BadInputError("the data have no known length: pass train.steps for an iterable of batches.")
+    return batches, total
+
+def _history_entry(sae: SparseAutoencoder, step: int, since_log: int, fvu_acc: float, l0_acc: float, loss: torch.Tensor,
+                   batch: int, t0: float, bar) -> dict:
+    "The history entry of `step` (means over the `since_log` steps since the last one); shown on the progress bar."
+    dead = (sae.samples_since_fired >= sae.config.dead_after).float().mean().item()
+    entry = dict(step=step, fvu=fvu_acc/since_log, l0=l0_acc/since_log, dead=dead, loss=loss.item(),
+                 samples_per_s=since_log*batch/max(1e-9, time.time() - t0))
+    bar.set_postfix(fvu=f"{entry['fvu']:.3f}", l0=f"{entry['l0']:.1f}", dead=f"{dead:.1%}")
+    return entry
+
+# %% ../nbs/21_sae_training.ipynb #fabe38ca
+def train_sae(sae: SparseAutoencoder | SAEConfig, data, train: TrainConfig | None = None, field: str = 'image',
+              out: str | os.PathLike | None = None, device=None, progress: bool = True,
+              stop_after: int | None = None) -> SparseAutoencoder:
+    """Train `sae` (or a new SAE from an `SAEConfig`) on `data`: a tensor, an `ActivationStore` (`field`) or an
+    iterable of batches. With `out`, checkpoints there every `train.checkpoint_every` steps and resumes from the
+    last one. Trained on a store, an empty `SAEConfig.source` is filled from it. `stop_after` stops after that
+    many steps of this call (to test resuming). Under torchrun (torch.distributed initialised), each process
+    trains on its slice of every batch with DDP."""
+    train = train or TrainConfig()
+    if isinstance(sae, SAEConfig): sae = SparseAutoencoder(sae, seed=train.seed)
+    _fill_source(sae, data, field)
+    batches, total = _batches_and_steps(sae, data, train, field)
     trainer = SAETrainer(sae, train, total, device)
     rank = trainer.rank
-    ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    state = dict(step=0, epoch=0, batch=0, history=[])
-    if ckpt is not None and (ckpt/'checkpoint.json').exists(): state = _load_checkpoint(ckpt, sae, trainer.opt, train)
-    elif ckpt is not None and rank == 0: ckpt.mkdir(parents=True, exist_ok=True)
+    ckpt = Path(out) if out is not None else None
+    configs = dict(sae=sae.config, train=train)
+    state = (load_checkpoint(ckpt, dict(sae=sae), trainer.opt, configs, _CHECKPOINT_IGNORE) if ckpt is not None else None) \
+        or dict(step=0, epoch=0, batch=0, history=[])
     history, step, epoch, skip = state['history'], state['step'], state['epoch'], state['batch']
     trainer.steps_done = step
     bar = tqdm(total=total, initial=step, desc=f'training {sae.config.variant} SAE', disable=not progress or rank != 0)
@@ -253,20 +258,17 @@ def train_sae(sae: SparseAutoencoder | SAEConfig, data, train: TrainConfig | Non
             step += 1; b_in_epoch += 1; since_log += 1
             fvu_acc += stats['fvu'].item(); l0_acc += stats['l0'].item()
             if step % train.log_every == 0 or step == stop:
-                dead = (sae.samples_since_fired >= sae.config.dead_after).float().mean().item()
-                entry = dict(step=step, fvu=fvu_acc/since_log, l0=l0_acc/since_log, dead=dead, loss=loss.item(),
-                             samples_per_s=since_log*len(x)/max(1e-9, time.time() - t0))
-                history.append(entry); bar.set_postfix(fvu=f"{entry['fvu']:.3f}", l0=f"{entry['l0']:.1f}", dead=f"{dead:.1%}")
+                history.append(_history_entry(sae, step, since_log, fvu_acc, l0_acc, loss, len(x), t0, bar))
                 t0, since_log, fvu_acc, l0_acc = time.time(), 0, 0., 0.
             bar.update(1)
             if ckpt is not None and rank == 0 and train.checkpoint_every and step % train.checkpoint_every == 0 and step < total:
-                _save_checkpoint(ckpt, sae, trainer.opt, dict(step=step, epoch=epoch, batch=b_in_epoch, history=history), train)
+                save_checkpoint(ckpt, step, dict(sae=sae), trainer.opt, dict(epoch=epoch, batch=b_in_epoch, history=history), configs)
         else:
             epoch += 1; skip = 0
             continue
         skip = b_in_epoch
     bar.close()
     if ckpt is not None and rank == 0 and step == total:
-        _save_checkpoint(ckpt, sae, trainer.opt, dict(step=step, epoch=epoch, batch=skip, history=history), train)
+        save_checkpoint(ckpt, step, dict(sae=sae), trainer.opt, dict(epoch=epoch, batch=skip, history=history), configs)
     sae.history = history
     return sae.eval()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from fastcore.basics import patch
+
 import numpy as np
 from PIL import Image
 
@@ -61,6 +63,7 @@ def _layout(size: int) -> tuple[dict, dict]:
     halves = dict(small=max(2, round(0.08*size)), large=min(round(0.155*size), gap//2))
     return centres, halves
 
+# %% ../nbs/70_shapes.ipynb #1d6b8a7c
 def object_box(position: str, size: str, image_size: int = 64) -> tuple[int, int, int, int]:
     "The square box `(x0, y0, x1, y1)` (`x1`, `y1` exclusive) that an object of `size` at `position` is drawn in."
     _check_value('position', position); _check_value('size', size); _check_size(image_size)
@@ -88,6 +91,7 @@ def _unit_polygon(shape: str) -> np.ndarray | None:
     lo, hi = p.min(0), p.max(0)
     return (p - (lo + hi)/2) / ((hi - lo).max()/2)
 
+# %% ../nbs/70_shapes.ipynb #311c92cc
 @lru_cache(maxsize=None)
 def shape_mask(shape: str, side: int) -> np.ndarray:
     "Read-only boolean mask `[side, side]` of `shape` in a square box: the pixels it covers at least half of."
@@ -110,6 +114,7 @@ def _shade(colour: str) -> np.ndarray:
     c = np.array(BACKGROUND_COLOURS[colour], float)
     return c + 0.25*(255 - c) if c.mean() < 100 else 0.78*c
 
+# %% ../nbs/70_shapes.ipynb #032183f1
 @lru_cache(maxsize=None)
 def background_image(background: str, background_colour: str, size: int = 64) -> np.ndarray:
     "Read-only uint8 pixels `[size, size, 3]` of a `background` pattern in `background_colour`."
@@ -132,6 +137,7 @@ class ShapeObject:
     size: str
     position: str
 
+# %% ../nbs/70_shapes.ipynb #447c6b5c
 @dataclass
 class Scene:
     "Objects at distinct positions on a `background` pattern of `background_colour`."
@@ -139,6 +145,7 @@ class Scene:
     background: str = 'plain'
     background_colour: str = 'white'
 
+# %% ../nbs/70_shapes.ipynb #18a9040b
 def _check_scene(scene: Scene):
     if not isinstance(scene, Scene): raise BadInputError(f"expected a Scene, got {type(scene).__name__}.")
     for a in SCENE_ATTRIBUTES: _check_value(a, getattr(scene, a))
@@ -162,6 +169,7 @@ def _check_fixed(fixed: dict):
 
 def _pick(values: tuple, u: float) -> str: return values[int(u*len(values))]
 
+# %% ../nbs/70_shapes.ipynb #7fd80d21
 def _sample(rng: np.random.Generator, lo: int, hi: int, fixed: dict) -> Scene:
     u = rng.random(1 + MAX_OBJECTS + 3*MAX_OBJECTS + 2).tolist()  # always the same draws, used or not
     n = lo + int(u[0]*(hi - lo + 1))
@@ -178,6 +186,7 @@ def _sample(rng: np.random.Generator, lo: int, hi: int, fixed: dict) -> Scene:
             objects[0].position = v
     return scene
 
+# %% ../nbs/70_shapes.ipynb #bcef829c
 def sample_scene(rng: np.random.Generator, n_objects: int | tuple[int, int] = (1, 3), **fixed) -> Scene:
     "A random scene with `n_objects` objects (a number or an inclusive `(min, max)` range); `fixed` pins attributes."
     lo, hi = _check_n_objects(n_objects); _check_fixed(fixed)
@@ -193,6 +202,7 @@ def _pixels(shape: str, size: str, position: str, image_size: int) -> np.ndarray
     idx.setflags(write=False)
     return idx
 
+# %% ../nbs/70_shapes.ipynb #cf00a43f
 _RGB = {k: np.array(v, np.uint8) for k, v in COLOURS.items()}
 
 def _paint(scene: Scene, size: int, out: np.ndarray) -> list[np.ndarray]:
@@ -204,6 +214,7 @@ def _paint(scene: Scene, size: int, out: np.ndarray) -> list[np.ndarray]:
         flat[idx] = _RGB[o.colour]
     return placed
 
+# %% ../nbs/70_shapes.ipynb #96ee6694
 def render_scene(scene: Scene, size: int = 64) -> tuple[Image.Image, np.ndarray, np.ndarray]:
     "The RGB image of `scene`, its object masks (bool `[n, size, size]`) and boxes (int `[n, 4]`, x0 y0 x1 y1)."
     _check_scene(scene); _check_size(size)
@@ -219,6 +230,7 @@ def render_scene(scene: Scene, size: int = 64) -> tuple[Image.Image, np.ndarray,
 # %% ../nbs/70_shapes.ipynb #2dcc1ebb
 def _a(phrase: str) -> str: return ('an ' if phrase[0] in 'aeiou' else 'a ') + phrase
 
+# %% ../nbs/70_shapes.ipynb #97bf4f0e
 def full_caption(scene: Scene) -> str:
     "A sentence naming every attribute of `scene`, e.g. 'a large red circle on the left on a plain white background'."
     objs = [f'{_a(f"{o.size} {o.colour} {o.shape}")} {POSITION_PHRASES[o.position]}' for o in scene.objects]
@@ -234,6 +246,7 @@ class Caption:
     spec: dict
     def __str__(self): return self.text
 
+# %% ../nbs/70_shapes.ipynb #5f6ecb56
 def spec_caption(spec: dict) -> str:
     "The phrase naming exactly the attributes in `spec`, e.g. {'colour': 'red', 'shape': 'circle'} -> 'a red circle'."
     _check_fixed(spec)
@@ -247,6 +260,7 @@ def spec_caption(spec: dict) -> str:
     bg = _a(' '.join(bg + ['background'])) if bg else None
     return f'{thing} on {bg}' if thing and bg else thing or bg
 
+# %% ../nbs/70_shapes.ipynb #ad7abb03
 def partial_caption(scene: Scene, rng: np.random.Generator, p_object: float = 0.5, p_scene: float = 0.25) -> Caption:
     "A caption naming a random non-empty subset of the attributes of one random object and of the scene."
     _check_scene(scene)
@@ -261,6 +275,7 @@ def partial_caption(scene: Scene, rng: np.random.Generator, p_object: float = 0.
     spec = {a: getattr(o, a) for a in obj} | {a: getattr(scene, a) for a in sc}
     return Caption(spec_caption(spec), spec)
 
+# %% ../nbs/70_shapes.ipynb #31b91fb9
 def satisfies(scene: Scene, spec: dict | Caption) -> bool:
     "Whether `scene` matches `spec`: scene attributes equal, and some object has all named object attributes."
     spec = spec.spec if isinstance(spec, Caption) else spec
@@ -299,6 +314,7 @@ def _scenes(n: int, split: str, seed: int, n_objects, start: int = 0, **fixed) -
     scene_rng(split, seed)  # checks split and seed
     return [_sample(scene_rng(split, seed, start + i), lo, hi, fixed) for i in range(n)]
 
+# %% ../nbs/70_shapes.ipynb #442688c9
 def generate(n: int, split: str = 'train', seed: int = 0, n_objects: int | tuple[int, int] = (1, 3), size: int = 64,
              start: int = 0, **fixed) -> tuple[np.ndarray, list[Scene]]:
     "Scenes `start` to `start + n - 1` of `split` and their pixels, uint8 `[n, size, size, 3]`."
@@ -323,9 +339,15 @@ class ShapesWorld(ImageDataset):
         super().__init__([f'{split}-{seed}-{i:06d}' for i in range(n)], [full_caption(s) for s in self.scenes],
                          [s.objects[0].shape for s in self.scenes])
 
-    def load(self, i: int) -> Image.Image: return render_scene(self.scenes[i], self.size)[0]
-    def masks(self, i: int) -> np.ndarray: return render_scene(self.scenes[i], self.size)[1]
-    def boxes(self, i: int) -> np.ndarray: return render_scene(self.scenes[i], self.size)[2]
+    def load(self, i: int) -> Image.Image:
+        "Image `i`, rendered (PIL, RGB)."
+        return render_scene(self.scenes[i], self.size)[0]
+    def masks(self, i: int) -> np.ndarray:
+        "The exact object masks of image `i`, bool `[n_objects, size, size]`."
+        return render_scene(self.scenes[i], self.size)[1]
+    def boxes(self, i: int) -> np.ndarray:
+        "The tight boxes of the objects of image `i`, int `[n_objects, 4]` as `(x0, y0, x1, y1)`, `x1`, `y1` exclusive."
+        return render_scene(self.scenes[i], self.size)[2]
     def pixels(self, indices=None) -> np.ndarray:
         "uint8 pixels `[len(indices), size, size, 3]` of `indices` (default: every image), without PIL."
         indices = range(len(self)) if indices is None else indices
@@ -333,45 +355,54 @@ class ShapesWorld(ImageDataset):
         for img, i in zip(out, indices): _paint(self.scenes[i], self.size, img)
         return out
 
-    def partial_captions(self, seed: int = 0) -> list[Caption]:
-        "One `partial_caption` per image, from a stream of its own for `seed`."
-        rng = np.random.default_rng(np.random.SeedSequence([seed, SPLITS.index(self.split), self.seed, _STREAM_SALT + 2]))
-        return [partial_caption(s, rng) for s in self.scenes]
-
-    def attribute_table(self) -> dict[str, np.ndarray]:
-        "Per image and attribute: value indices `[n]`, or multi-hot `[n, n_values]` for objects of multi-object scenes."
-        single = all(len(s.objects) == 1 for s in self.scenes)
-        table = {}
-        for a, vals in ATTRIBUTES.items():
-            idx = {v: j for j, v in enumerate(vals)}
-            if a in SCENE_ATTRIBUTES: table[a] = np.array([idx[getattr(s, a)] for s in self.scenes])
-            elif single: table[a] = np.array([idx[getattr(s.objects[0], a)] for s in self.scenes])
-            else:
-                table[a] = np.zeros((len(self), len(vals)), bool)
-                for i, s in enumerate(self.scenes):
-                    for o in s.objects: table[a][i, idx[getattr(o, a)]] = True
-        return table
-
-    def visible_pixels(self, i: int) -> np.ndarray:
-        "Pixels of each object of scene `i` left visible by the objects painted over it `[n_objects]`."
-        owner = np.full(self.size*self.size, -1)
-        for j, o in enumerate(self.scenes[i].objects): owner[_pixels(o.shape, o.size, o.position, self.size)] = j
-        return np.bincount(owner[owner >= 0], minlength=len(self.scenes[i].objects))
-
-    def largest_object(self, attribute: str) -> np.ndarray:
-        """Value index of `attribute` for the largest object of each image `[n]`: the only 'large' object, or the only
-        object; -1 where the largest is undefined (several objects of the largest size class, e.g. two small ones)."""
-        if attribute not in OBJECT_ATTRIBUTES:
-            raise BadInputError(f"largest_object takes an object attribute ({', '.join(OBJECT_ATTRIBUTES)}), got {attribute!r}.")
-        vals, out = ATTRIBUTES[attribute], np.full(len(self), -1, np.int64)
-        for i, s in enumerate(self.scenes):
-            top = max(SIZES.index(o.size) for o in s.objects)
-            biggest = [o for o in s.objects if SIZES.index(o.size) == top]
-            if len(biggest) == 1: out[i] = vals.index(getattr(biggest[0], attribute))
-        return out
-
     def describe(self) -> dict:
+        "`ImageDataset.describe` plus what regenerates the images: split, seed, n_objects, size, pinned values, version."
         return dict(super().describe(), split=self.split, seed=self.seed, n_objects=list(self.n_objects),
                     size=self.size, fixed=self.fixed, version=SHAPES_WORLD_VERSION)
     def __repr__(self):
         return f"ShapesWorld({len(self)} {self.split} scenes, seed={self.seed}, n_objects={self.n_objects}, size={self.size})"
+
+# %% ../nbs/70_shapes.ipynb #73f637c0
+@patch
+def partial_captions(self: ShapesWorld, seed: int = 0) -> list[Caption]:
+    "One `partial_caption` per image, from a stream of its own for `seed`."
+    rng = np.random.default_rng(np.random.SeedSequence([seed, SPLITS.index(self.split), self.seed, _STREAM_SALT + 2]))
+    return [partial_caption(s, rng) for s in self.scenes]
+
+# %% ../nbs/70_shapes.ipynb #1724fc20
+@patch
+def attribute_table(self: ShapesWorld) -> dict[str, np.ndarray]:
+    "Per image and attribute: value indices `[n]`, or multi-hot `[n, n_values]` for objects of multi-object scenes."
+    single = all(len(s.objects) == 1 for s in self.scenes)
+    table = {}
+    for a, vals in ATTRIBUTES.items():
+        idx = {v: j for j, v in enumerate(vals)}
+        if a in SCENE_ATTRIBUTES: table[a] = np.array([idx[getattr(s, a)] for s in self.scenes])
+        elif single: table[a] = np.array([idx[getattr(s.objects[0], a)] for s in self.scenes])
+        else:
+            table[a] = np.zeros((len(self), len(vals)), bool)
+            for i, s in enumerate(self.scenes):
+                for o in s.objects: table[a][i, idx[getattr(o, a)]] = True
+    return table
+
+# %% ../nbs/70_shapes.ipynb #00e7dd26
+@patch
+def largest_object(self: ShapesWorld, attribute: str) -> np.ndarray:
+    """Value index of `attribute` for the largest object of each image `[n]`: the only 'large' object, or the only
+    object; -1 where the largest is undefined (several objects of the largest size class, e.g. two small ones)."""
+    if attribute not in OBJECT_ATTRIBUTES:
+        raise BadInputError(f"largest_object takes an object attribute ({', '.join(OBJECT_ATTRIBUTES)}), got {attribute!r}.")
+    vals, out = ATTRIBUTES[attribute], np.full(len(self), -1, np.int64)
+    for i, s in enumerate(self.scenes):
+        top = max(SIZES.index(o.size) for o in s.objects)
+        biggest = [o for o in s.objects if SIZES.index(o.size) == top]
+        if len(biggest) == 1: out[i] = vals.index(getattr(biggest[0], attribute))
+    return out
+
+# %% ../nbs/70_shapes.ipynb #74d46ce4
+@patch
+def visible_pixels(self: ShapesWorld, i: int) -> np.ndarray:
+    "Pixels of each object of scene `i` left visible by the objects painted over it `[n_objects]`."
+    owner = np.full(self.size*self.size, -1)
+    for j, o in enumerate(self.scenes[i].objects): owner[_pixels(o.shape, o.size, o.position, self.size)] = j
+    return np.bincount(owner[owner >= 0], minlength=len(self.scenes[i].objects))

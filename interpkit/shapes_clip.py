@@ -14,17 +14,18 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .core import (BadInputError, get_device, load_tensors, read_json, save_tensors,
-                            write_json)
-from .backbones import Backbone, SHIPPED_WEIGHTS
+from .core import (BadInputError, MismatchError, get_device, load_checkpoint, load_tensors, lr_schedule,
+                            read_json, save_checkpoint, save_tensors, write_json)
+from .backbones import Backbone, SHIPPED_WEIGHTS, embed_pixels, pixels_to_tensor
+from .retrieval import consistent_at_k
 from .shapes import (ATTRIBUTES, OBJECT_ATTRIBUTES, POSITIONS, SCENE_ATTRIBUTES, Scene, ShapeObject,
                               ShapesWorld, class_prompts, full_caption, generate, partial_caption, render_scene,
                               satisfies, spec_caption)
 
 # %% auto #0
-__all__ = ['SHAPES_CLIP', 'SHAPES_CLIP_TAG', 'MEAN', 'STD', 'GROUNDING_READOUT', 'ClipTrainConfig', 'positives', 'make_batch',
-           'multi_positive_clip_loss', 'pixels_to_tensor', 'train_shapes_clip', 'embed_pixels', 'recall_at_k',
-           'evaluate_shapes_clip', 'export_weights', 'write_model_card']
+__all__ = ['SHAPES_CLIP', 'SHAPES_CLIP_TAG', 'PATCH_READOUT', 'ClipTrainConfig', 'positives', 'make_batch',
+           'multi_positive_clip_loss', 'train_shapes_clip', 'evaluate_shapes_clip', 'export_weights',
+           'write_model_card']
 
 # %% ../nbs/71_shapes_clip.ipynb #0d19a629
 SHAPES_CLIP, SHAPES_CLIP_TAG = 'interpkit-shapes-clip', 'shapes-world'
@@ -32,7 +33,7 @@ SHAPES_CLIP, SHAPES_CLIP_TAG = 'interpkit-shapes-clip', 'shapes-world'
 # %% ../nbs/71_shapes_clip.ipynb #a75be44f
 @dataclass
 class ClipTrainConfig:
-    "Recipe for training the Shapes World CLIP."
+    "How the Shapes World CLIP is trained (a `train` config in the vocabulary of `core`): saved with the run's checkpoints."
     steps: int = 3500
     batch_size: int = 256
     lr: float = 1e-3
@@ -48,6 +49,7 @@ class ClipTrainConfig:
     amp: bool | None = None        # bf16 autocast; None: on CUDA only (on this 2-core CPU fp32 was faster)
     compile: bool = True           # torch.compile: about 15% faster here on CPU
 
+# %% ../nbs/71_shapes_clip.ipynb #87f39624
 def _spec_row(spec: dict) -> np.ndarray:
     "A spec as value indices per attribute, -1 where it names nothing."
     return np.array([ATTRIBUTES[a].index(spec[a]) if a in spec else -1 for a in ATTRIBUTES])
@@ -57,6 +59,7 @@ def _scene_rows(scene: Scene, max_objects: int = len(POSITIONS)) -> tuple[np.nda
     for k, o in enumerate(scene.objects): objs[k] = [ATTRIBUTES[a].index(getattr(o, a)) for a in OBJECT_ATTRIBUTES]
     return objs, np.array([ATTRIBUTES[a].index(getattr(scene, a)) for a in SCENE_ATTRIBUTES])
 
+# %% ../nbs/71_shapes_clip.ipynb #dd1e1466
 def positives(specs: list[dict | None], scenes: list[Scene], captions: list[str]) -> np.ndarray:
     "`[n_captions, n_images]` bool: caption *i* is true of image *j* (a full caption (`None` spec) only of its scene)."
     objs, scn = map(np.stack, zip(*[_scene_rows(s) for s in scenes]))           # [n, O, 4], [n, 2]
@@ -85,6 +88,7 @@ def _twin(scene: Scene, attribute: str, rng: np.random.Generator) -> Scene | Non
         setattr(o, attribute, others[rng.integers(len(others))])
     return Scene(objs, scene.background, scene.background_colour)
 
+# %% ../nbs/71_shapes_clip.ipynb #7f7f8420
 def _focused_spec(obj: ShapeObject, attribute: str, rng: np.random.Generator) -> dict:
     "A spec naming `attribute` of `obj`, and sometimes one more of its attributes."
     spec = {attribute: getattr(obj, attribute)}
@@ -93,21 +97,22 @@ def _focused_spec(obj: ShapeObject, attribute: str, rng: np.random.Generator) ->
         spec[extra] = getattr(obj, extra)
     return spec
 
-def make_batch(cfg: ClipTrainConfig, step: int, size: int = 64) -> tuple[np.ndarray, list[str], np.ndarray]:
+# %% ../nbs/71_shapes_clip.ipynb #c8187c56
+def make_batch(train: ClipTrainConfig, step: int, size: int = 64) -> tuple[np.ndarray, list[str], np.ndarray]:
     "Images `[B, size, size, 3]`, one caption per image and the positives `[B, B]` of training step `step`."
-    B = cfg.batch_size
-    n = int(B*cfg.twin_fraction)//2                       # scenes 0..n-1 get a twin each
-    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, step, 0x7C11]))
-    _, base = generate(B - n, 'train', cfg.seed, cfg.n_objects, size, start=step*B)
-    w = np.array(cfg.twin_attribute_weights, float); w /= w.sum()
+    B = train.batch_size
+    n = int(B*train.twin_fraction)//2                       # scenes 0..n-1 get a twin each
+    rng = np.random.default_rng(np.random.SeedSequence([train.seed, step, 0x7C11]))
+    _, base = generate(B - n, 'train', train.seed, train.n_objects, size, start=step*B)
+    w = np.array(train.twin_attribute_weights, float); w /= w.sum()
     twins, pair_specs = [], []
     for s in base[:n]:
         for a in rng.choice(OBJECT_ATTRIBUTES, size=4, replace=False, p=w):
             if (twin := _twin(s, a, rng)) is not None: break
         twins.append(twin)
-        full = rng.random() < cfg.p_full
+        full = rng.random() < train.p_full
         pair_specs.append((None, None) if full else (_focused_spec(s.objects[0], a, rng), _focused_spec(twin.objects[0], a, rng)))
-    rest = [None if rng.random() < cfg.p_full else partial_caption(s, rng).spec for s in base[n:]]
+    rest = [None if rng.random() < train.p_full else partial_caption(s, rng).spec for s in base[n:]]
     scenes = base[:n] + twins + base[n:]
     specs = [p[0] for p in pair_specs] + [p[1] for p in pair_specs] + rest
     images = np.stack([np.asarray(render_scene(s, size)[0]) for s in scenes])
@@ -124,99 +129,51 @@ def multi_positive_clip_loss(image_emb: torch.Tensor, text_emb: torch.Tensor, lo
     i2t = torch.logsumexp(logits.T.masked_fill(~pos.T, neg_inf), 1) - torch.logsumexp(logits.T, 1)
     return -(t2i.mean() + i2t.mean())/2
 
-# %% ../nbs/71_shapes_clip.ipynb #01a7aa8c
-MEAN, STD = torch.tensor(open_clip.OPENAI_DATASET_MEAN), torch.tensor(open_clip.OPENAI_DATASET_STD)
-
-def pixels_to_tensor(images: np.ndarray, device='cpu') -> torch.Tensor:
-    "uint8 images `[n, H, W, 3]` as the normalised `[n, 3, H, W]` float tensor open_clip's preprocessing makes."
-    x = torch.as_tensor(images, device=device).permute(0, 3, 1, 2).float()/255
-    return (x - MEAN.to(device)[:, None, None])/STD.to(device)[:, None, None]
-
-def _lr(cfg: ClipTrainConfig, step: int) -> float:
-    if step < cfg.warmup: return cfg.lr*(step + 1)/cfg.warmup
-    t = (step - cfg.warmup)/max(1, cfg.steps - cfg.warmup)
-    return cfg.min_lr + (cfg.lr - cfg.min_lr)*0.5*(1 + math.cos(math.pi*min(1.0, t)))
-
-def _optimizer(model, cfg):
+# %% ../nbs/71_shapes_clip.ipynb #8c3fbe3d
+def _optimizer(model, train: ClipTrainConfig) -> torch.optim.AdamW:
+    "AdamW with weight decay on the matrices (not the embeddings), none on gains, biases and embeddings."
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and 'embedding' not in n]
     rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and 'embedding' not in n)]
-    return torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=rest, weight_decay=0.)],
-                             lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
-
-# %% ../nbs/71_shapes_clip.ipynb #379be30c
-def _save_checkpoint(path: Path, model, opt, step: int, cfg: ClipTrainConfig, log: list):
-    tensors = {f'model.{k}': v for k, v in model.state_dict().items()}
-    names = {id(p): n for n, p in model.named_parameters()}
-    for group in opt.param_groups:
-        for p in group['params']:
-            for k, v in opt.state.get(p, {}).items(): tensors[f'opt.{names[id(p)]}.{k}'] = torch.as_tensor(v)
-    save_tensors(tensors, path/'checkpoint.safetensors')
-    write_json(dict(step=step, config=dataclasses.asdict(cfg), log=log), path/'checkpoint.json')
-
-def _load_checkpoint(path: Path, model, opt, cfg: ClipTrainConfig) -> tuple[int, list]:
-    meta = read_json(path/'checkpoint.json', 'training checkpoint')
-    saved = {k: (tuple(v) if isinstance(v, list) else v) for k, v in meta['config'].items()}
-    if saved != {k: (tuple(v) if isinstance(v, list) else v) for k, v in dataclasses.asdict(cfg).items()}:
-        raise BadInputError(f"the checkpoint in {path} was made with another config ({saved}); resume with the same "
-                            "config or train into another folder.")
-    t = load_tensors(path/'checkpoint.safetensors', what='training checkpoint')
-    model.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith('model.')})
-    params = dict(model.named_parameters())
-    for n, p in params.items():
-        state = {k.rsplit('.', 1)[1]: v for k, v in t.items() if k.startswith(f'opt.{n}.') and k.count('.') == n.count('.') + 2}
-        if state: opt.state[p] = state
-    return meta['step'], meta['log']
+    return torch.optim.AdamW([dict(params=decay, weight_decay=train.weight_decay), dict(params=rest, weight_decay=0.)],
+                             lr=train.lr, betas=(0.9, 0.98), eps=1e-6)
 
 # %% ../nbs/71_shapes_clip.ipynb #7d3114d7
-def train_shapes_clip(out: str | os.PathLike, cfg: ClipTrainConfig | None = None, device=None,
+def train_shapes_clip(out: str | os.PathLike, train: ClipTrainConfig | None = None, device=None,
                       progress: bool = True, stop_after: int | None = None) -> torch.nn.Module:
     "Train the Shapes World CLIP into `out` (resuming from its checkpoint); return the trained open_clip model."
-    cfg, out, device = cfg or ClipTrainConfig(), Path(out), get_device(device)
+    train, out, device = train or ClipTrainConfig(), Path(out), get_device(device)
     out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(train.seed)
     model = open_clip.create_model(SHAPES_CLIP).to(device)
     tokenizer = open_clip.get_tokenizer(SHAPES_CLIP)
-    opt = _optimizer(model, cfg)
-    step, log = (_load_checkpoint(out, model, opt, cfg) if (out/'checkpoint.json').exists() else (0, []))
-    fwd = torch.compile(model) if cfg.compile else model
-    use_amp = cfg.amp if cfg.amp is not None else device.type == 'cuda'
-    bar = tqdm(total=cfg.steps, initial=step, desc='training Shapes World CLIP', disable=not progress)
+    opt = _optimizer(model, train)
+    ckpt = dict(modules=dict(model=model), optimizer=opt, configs=dict(train=train))
+    state = load_checkpoint(out, **ckpt) or dict(step=0, log=[])
+    step, log = state['step'], state['log']
+    fwd = torch.compile(model) if train.compile else model
+    use_amp = train.amp if train.amp is not None else device.type == 'cuda'
+    bar = tqdm(total=train.steps, initial=step, desc='training Shapes World CLIP', disable=not progress)
     t0, seen = time.time(), 0
-    stop = cfg.steps if stop_after is None else min(cfg.steps, stop_after)   # stop_after: as if interrupted there
+    stop = train.steps if stop_after is None else min(train.steps, stop_after)   # stop_after: as if interrupted there
     while step < stop:
-        images, captions, pos = make_batch(cfg, step)
+        images, captions, pos = make_batch(train, step)
         x, tok = pixels_to_tensor(images, device), tokenizer(captions).to(device)
-        for g in opt.param_groups: g['lr'] = _lr(cfg, step)
+        for g in opt.param_groups: g['lr'] = lr_schedule(step, train.steps, train.lr, warmup=train.warmup, decay='cosine', min_lr=train.min_lr)
         with torch.autocast(device.type, torch.bfloat16, enabled=use_amp): img, txt, scale = fwd(x, tok)
         loss = multi_positive_clip_loss(img.float(), txt.float(), scale.float(), torch.as_tensor(pos, device=device))
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         with torch.no_grad(): model.logit_scale.clamp_(0, math.log(100))
         step += 1; seen += len(captions)
-        if step % 25 == 0 or step == cfg.steps:
+        if step % 25 == 0 or step == train.steps:
             log.append(dict(step=step, loss=round(loss.item(), 4), pairs_per_s=round(seen/(time.time() - t0), 1)))
             bar.set_postfix(loss=f'{loss.item():.3f}', pairs_s=f'{seen/(time.time() - t0):.0f}')
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps: _save_checkpoint(out, model, opt, step, cfg, log)
+        if step % train.checkpoint_every == 0 or step == train.steps: save_checkpoint(out, step, state=dict(log=log), **ckpt)
         bar.update(1)
     bar.close()
     return model.eval()
 
-# %% ../nbs/71_shapes_clip.ipynb #604de371
-@torch.no_grad()
-def embed_pixels(backbone: Backbone, images: np.ndarray, batch_size: int = 256, readout: str | None = None):
-    "Image embeddings (and with `readout`, projected patch tokens) of uint8 images `[n, H, W, 3]`, unit-normalised."
-    zs, ps = [], []
-    for i in range(0, len(images), batch_size):
-        x = pixels_to_tensor(images[i:i+batch_size], backbone.device)
-        if readout is None: zs.append(backbone.encode_image(x, normalize=True).cpu())
-        else:
-            z, p = backbone.encode_image_and_patches(x, readout=readout, normalize=True)
-            zs.append(z.cpu()); ps.append(p.cpu())
-    return torch.cat(zs) if readout is None else (torch.cat(zs), torch.cat(ps))
-
-def recall_at_k(scores: torch.Tensor, pos: torch.Tensor, k: int) -> float:
-    "Share of query rows of `scores` with a positive among their top `k` columns."
-    top = scores.topk(min(k, scores.shape[1]), dim=1).indices
-    return pos.gather(1, top).any(1).float().mean().item()
+# %% ../nbs/71_shapes_clip.ipynb #5782ee10
+PATCH_READOUT = 'window'   # the patch readout whose tokens localise on the shipped CLIP (see `Backbone.encode_image_and_patches`)
 
 # %% ../nbs/71_shapes_clip.ipynb #36ce409f
 def _zero_shot(backbone: Backbone, ds: ShapesWorld) -> dict:
@@ -228,9 +185,8 @@ def _zero_shot(backbone: Backbone, ds: ShapesWorld) -> dict:
         out[a] = float((truth[np.arange(len(pred)), pred] if truth.ndim == 2 else pred == truth).mean())
     return out
 
-GROUNDING_READOUT = 'window'   # the patch readout the pointing game uses (see `backbones`)
-
-def _pointing(backbone: Backbone, ds: ShapesWorld, two_objects: bool = False, readout: str = GROUNDING_READOUT) -> float:
+# %% ../nbs/71_shapes_clip.ipynb #8ba6e2a6
+def _pointing(backbone: Backbone, ds: ShapesWorld, two_objects: bool = False, readout: str = PATCH_READOUT) -> float:
     "Share of objects whose hottest patch for 'a {colour} {shape}' overlaps their mask (and no other object's)."
     _, patches = embed_pixels(backbone, ds.pixels(), readout=readout)
     gh, gw = backbone.grid_size
@@ -249,6 +205,7 @@ def _grounding(backbone: Backbone, seed: int, n: int) -> dict:
     return dict(pointing_game=_pointing(backbone, ShapesWorld(n, 'test', seed, n_objects=1)),
                 pointing_game_two_objects=_pointing(backbone, ShapesWorld(n, 'test', seed, n_objects=2), two_objects=True))
 
+# %% ../nbs/71_shapes_clip.ipynb #7932e4ac
 def evaluate_shapes_clip(backbone: Backbone, seed: int = 0, n: int = 1000, progress: bool = False) -> dict:
     "Zero-shot accuracy, full/partial-caption retrieval and pointing game on the test split drawn from `seed`."
     one, two = ShapesWorld(n, 'test', seed, n_objects=1), ShapesWorld(n, 'test', seed, n_objects=2)
@@ -258,13 +215,13 @@ def evaluate_shapes_clip(backbone: Backbone, seed: int = 0, n: int = 1000, progr
     caps = np.array(mixed.captions, dtype=object)
     same = torch.as_tensor(caps[:, None] == caps[None])
     s = txt @ img.T
+    t2i, i2t = consistent_at_k(s, same, len(s)), consistent_at_k(s.T, same.T, len(s.T))   # any@K: recall@K with every positive
     partial = mixed.partial_captions(seed)
     ptxt = backbone.encode_text([c.text for c in partial], normalize=True).cpu()
     top = (ptxt @ img.T).argmax(1)
     return dict(
         zeroshot=_zero_shot(backbone, one), zeroshot_two_objects=_zero_shot(backbone, two),
-        retrieval_full={'t2i_R@1': recall_at_k(s, same, 1), 't2i_R@5': recall_at_k(s, same, 5),
-                        'i2t_R@1': recall_at_k(s.T, same, 1), 'i2t_R@5': recall_at_k(s.T, same, 5)},
+        retrieval_full={'t2i_R@1': t2i['any@1'], 't2i_R@5': t2i['any@5'], 'i2t_R@1': i2t['any@1'], 'i2t_R@5': i2t['any@5']},
         retrieval_partial={'t2i_consistent@1': float(np.mean([satisfies(mixed.scenes[j], c) for c, j in zip(partial, top.tolist())]))},
         grounding=_grounding(backbone, seed, min(n, 500)),
         test_split=dict(split='test', seed=seed, n=n))
@@ -276,16 +233,17 @@ def export_weights(model: torch.nn.Module, path: str | os.PathLike | None = None
     sd = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     return save_tensors(sd, path, metadata={'model': SHAPES_CLIP, 'pretrained': SHAPES_CLIP_TAG})
 
-def write_model_card(path: str | os.PathLike, cfg: ClipTrainConfig, metrics: dict, train_log: dict) -> Path:
+# %% ../nbs/71_shapes_clip.ipynb #d11e6d7b
+def write_model_card(path: str | os.PathLike, train: ClipTrainConfig, metrics: dict, train_log: dict) -> Path:
     "A markdown model card: config, recipe, data, compute and the measured figures."
     weights = SHIPPED_WEIGHTS[SHAPES_CLIP, SHAPES_CLIP_TAG]
     lines = [f"# {SHAPES_CLIP} / {SHAPES_CLIP_TAG}", "",
              "A small CLIP trained contrastively on Shapes World, interpkit's procedural image universe. "
              "It exists so that interpkit's methods can be measured against ground truth with no download.", "",
              "## Architecture (open_clip config)", "", "```json", json.dumps(open_clip.get_model_config(SHAPES_CLIP), indent=2), "```", "",
-             "## Training", "", f"Recipe (`interpkit.shapes_clip.ClipTrainConfig`): `{dataclasses.asdict(cfg)}`", "",
-             f"Data: Shapes World `train` split, seed {cfg.seed}, scenes `step*batch_size ...` generated on the fly "
-             f"({cfg.steps*cfg.batch_size:,} image-caption pairs); full captions, partial captions and minimal pairs "
+             "## Training", "", f"Recipe (`interpkit.shapes_clip.ClipTrainConfig`): `{dataclasses.asdict(train)}`", "",
+             f"Data: Shapes World `train` split, seed {train.seed}, scenes `step*batch_size ...` generated on the fly "
+             f"({train.steps*train.batch_size:,} image-caption pairs); full captions, partial captions and minimal pairs "
              "(twins differing in one attribute) with a multi-positive contrastive loss.", "",
              f"Compute: {train_log.get('device', 'cpu')}, {train_log.get('seconds', float('nan'))/60:.0f} minutes "
              f"({train_log.get('machine', '')}).", "",
@@ -297,7 +255,7 @@ def write_model_card(path: str | os.PathLike, cfg: ClipTrainConfig, metrics: dic
             if isinstance(v, dict): yield from rows(v, f'{prefix}{k}.')
             elif isinstance(v, float): yield f"| {prefix}{k} | {v:.3f} |"
     lines += list(rows({k: v for k, v in metrics.items() if k != 'test_split'}))
-    lines += ["", f"Grounding uses the `{GROUNDING_READOUT!r}` patch readout (each patch re-read by the whole image tower "
+    lines += ["", f"Grounding uses the `{PATCH_READOUT!r}` patch readout (each patch re-read by the whole image tower "
               "from the class token and the patches around it; see `interpkit.backbones`); the last-layer tokens of this "
               "class-token-pooled ViT do not localise."]
     if metrics['grounding']['pointing_game'] < 0.9:

@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from fastcore.basics import patch
+
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .core import (BadInputError, CorruptFileError, MismatchError, check_tensor, get_device, load_tensors,
-                            read_json, save_tensors, write_json)
+from .core import (BadInputError, CorruptFileError, MismatchError, check_tensor, get_device, load_checkpoint,
+                            load_tensors, lr_schedule, read_json, save_checkpoint, save_tensors, write_json)
 from .sae import SparseAutoencoder
 from .retrieval import consistent_at_k, retrieval_recall
 
@@ -35,8 +37,11 @@ class TeviConfig:
     logit_scale: float = 50.0     # temperature of the contrastive loss (the shipped CLIP's is ~49)
     seed: int = 0
     checkpoint_every: int = 200
-    def to_dict(self): return dataclasses.asdict(self)
+    def to_dict(self) -> dict:
+        "The config as a JSON-ready dict (what `tevi.json` and the checkpoints record)."
+        return dataclasses.asdict(self)
 
+# %% ../nbs/41_tevi.ipynb #264d28dc
 class CaptionMask(nn.Module):
     "Text embedding `[n, d]` -> soft mask `[n, n_latents]` in (0, 1)."
     def __init__(self, d_text: int, n_latents: int, hidden: int = 512, keep_init: float = 3.0):
@@ -56,7 +61,9 @@ class TEVI(nn.Module):
             torch.manual_seed(self.config.seed)
             self.mask = CaptionMask(d_text or sae.d_in, sae.n_latents, self.config.hidden, self.config.keep_init).to(sae.device)
     @property
-    def device(self): return self.sae.device
+    def device(self) -> torch.device:
+        "Where the model lives: the SAE's device."
+        return self.sae.device
     def decoder(self) -> torch.Tensor:
         "The SAE decoder `[n_latents, d]` acting on raw activations."
         return self.sae.W_dec*self.sae.input_scale
@@ -66,6 +73,7 @@ class TEVI(nn.Module):
         k = max(1, int((c != 0).sum(1).max()))
         return c.topk(k, dim=1)
 
+# %% ../nbs/41_tevi.ipynb #47dfeb99
 def _check(self: TEVI, text_emb, image_emb, paired: bool):
     text_emb = check_tensor(text_emb, 'text_emb', ndim=2, dim=self.mask.net[0].in_features)
     image_emb = check_tensor(image_emb, 'image_emb', ndim=2, dim=self.sae.d_in)
@@ -73,11 +81,14 @@ def _check(self: TEVI, text_emb, image_emb, paired: bool):
         raise BadInputError(f"paired scoring needs one caption per image, got {len(text_emb)} captions and {len(image_emb)} images.")
     return text_emb.to(self.device), image_emb.to(self.device)
 
-def _edit(self: TEVI, text_emb: torch.Tensor, image_emb: torch.Tensor) -> torch.Tensor:
+# %% ../nbs/41_tevi.ipynb #ade323dc
+@patch
+def edit(self: TEVI, text_emb: torch.Tensor, image_emb: torch.Tensor) -> torch.Tensor:
     "Edited image embeddings `z - ((1 - m(t)) * c) W` of caption-image pairs (row *i* with row *i*)."
     t, z = _check(self, text_emb, image_emb, paired=True)
     return z - ((1 - self.mask(F.normalize(t, dim=-1)))*self.sae.encode(z)) @ self.decoder()
 
+# %% ../nbs/41_tevi.ipynb #80ee368e
 def _pair_block(self: TEVI, t: torch.Tensor, mask: torch.Tensor, z: torch.Tensor, vals: torch.Tensor, idx: torch.Tensor,
                 W: torch.Tensor) -> torch.Tensor:
     "cos(t_a, z'_b(t_a)) for captions `t` `[A, d]` (unit) with masks `[A, n]` and images `z` `[B, d]` with codes `[B, k]`."
@@ -88,8 +99,10 @@ def _pair_block(self: TEVI, t: torch.Tensor, mask: torch.Tensor, z: torch.Tensor
              + torch.einsum('abk,bkl,abl->ab', u, Wi @ Wi.transpose(1, 2), u))
     return num/norm2.clamp_min(1e-12).sqrt()
 
+# %% ../nbs/41_tevi.ipynb #0ffc7bfd
+@patch
 @torch.no_grad()
-def _scores(self: TEVI, text_emb: torch.Tensor, image_emb: torch.Tensor, text_block: int = 256, image_block: int = 1024) -> torch.Tensor:
+def scores(self: TEVI, text_emb: torch.Tensor, image_emb: torch.Tensor, text_block: int = 256, image_block: int = 1024) -> torch.Tensor:
     "`[n_texts, n_images]` TEVI scores cos(t, z'(t)) of every caption with every image, exact, in blocks."
     t, z = _check(self, text_emb, image_emb, paired=False)
     t = F.normalize(t, dim=-1); W = self.decoder()
@@ -101,36 +114,24 @@ def _scores(self: TEVI, text_emb: torch.Tensor, image_emb: torch.Tensor, text_bl
             out[a:a+text_block, b:b+image_block] = _pair_block(self, ta, self.mask(ta), zb, vals, idx, W)
     return out
 
-TEVI.edit, TEVI.scores = _edit, _scores
-
 # %% ../nbs/41_tevi.ipynb #47f32422
 def _tevi_loss(self: TEVI, t, z, pos, scale: float) -> torch.Tensor:
+    "Multi-positive text->image InfoNCE on the TEVI scores of captions `t` and images `z`; `pos[a, b]`: image b fits caption a."
     t = F.normalize(t, dim=-1); vals, idx = self.sparse_codes(z)
     s = scale*_pair_block(self, t, self.mask(t), z, vals, idx, self.decoder())
     return -(torch.logsumexp(s.masked_fill(~pos, -1e4), 1) - torch.logsumexp(s, 1)).mean()
 
-def _save_checkpoint(out: Path, tevi: TEVI, opt, step: int, log: list):
-    state = {f'mask.{k}': v for k, v in tevi.mask.state_dict().items()}
-    opt_sd = opt.state_dict()
-    for i, st in opt_sd['state'].items():
-        for k, v in st.items(): state[f'opt.{i}.{k}'] = v if torch.is_tensor(v) else torch.tensor(v)
-    save_tensors(state, out/'checkpoint.safetensors')
-    write_json(dict(step=step, config=tevi.config.to_dict(), param_groups=opt_sd['param_groups'], log=log), out/'checkpoint.json')
+# %% ../nbs/41_tevi.ipynb #07f1ef16
+def _tevi_batch(config: TeviConfig, step: int, idx: torch.Tensor, relevance: Callable | None):
+    "Captions `ci`, their images `ii` and the positives `[B, B]` of training step `step`: a function of `(seed, step)`."
+    g = torch.Generator().manual_seed(config.seed*1_000_003 + step)
+    ci = torch.randint(0, len(idx), (min(config.batch_size, len(idx)),), generator=g)
+    ii = idx[ci]
+    pos = ii[:, None] == ii[None]
+    if relevance is not None: pos = pos | torch.as_tensor(relevance(ci, ii))
+    return ci, ii, pos
 
-def _load_checkpoint(out: Path, tevi: TEVI, opt) -> tuple[int, list]:
-    meta = read_json(out/'checkpoint.json', 'TEVI checkpoint')
-    if meta['config'] != tevi.config.to_dict():
-        raise MismatchError(f"the checkpoint in {out} was written with config {meta['config']}, not {tevi.config.to_dict()}; "
-                            "use a new output folder or the same config.")
-    st = load_tensors(out/'checkpoint.safetensors', device=tevi.device, what='TEVI checkpoint')
-    tevi.mask.load_state_dict({k[5:]: v for k, v in st.items() if k.startswith('mask.')})
-    state = {}
-    for k, v in st.items():
-        if k.startswith('opt.'):
-            _, i, name = k.split('.', 2); state.setdefault(int(i), {})[name] = v
-    opt.load_state_dict(dict(state=state, param_groups=meta['param_groups']))
-    return meta['step'], meta['log']
-
+# %% ../nbs/41_tevi.ipynb #cd2e1d16
 def train_tevi(sae: SparseAutoencoder, image_emb: torch.Tensor, text_emb: torch.Tensor, text_image_index,
                relevance: Callable | None = None, config: TeviConfig | None = None, out: str | os.PathLike | None = None,
                stop_after: int | None = None, progress: bool = True) -> TEVI:
@@ -145,24 +146,21 @@ def train_tevi(sae: SparseAutoencoder, image_emb: torch.Tensor, text_emb: torch.
         raise BadInputError(f"text_image_index must give each of the {len(text_emb)} captions an image in [0, {len(image_emb)}).")
     tevi = TEVI(sae, config, d_text=text_emb.shape[1])
     opt = torch.optim.Adam(tevi.mask.parameters(), lr=config.lr)
-    step, log = 0, []
-    if out is not None:
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        if (out/'checkpoint.json').exists(): step, log = _load_checkpoint(out, tevi, opt)
+    ckpt = dict(modules=dict(mask=tevi.mask), optimizer=opt, configs=dict(config=config))
+    if out is not None: out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    state = (load_checkpoint(out, **ckpt) if out is not None else None) or dict(step=0, log=[])
+    step, log = state['step'], state['log']
     stop = config.steps if stop_after is None else min(config.steps, stop_after)
     bar = tqdm(total=config.steps, initial=step, desc='training TEVI mask', disable=not progress)
     while step < stop:
-        g = torch.Generator().manual_seed(config.seed*1_000_003 + step)
-        ci = torch.randint(0, len(text_emb), (min(config.batch_size, len(text_emb)),), generator=g)
-        ii = idx[ci]
-        pos = ii[:, None] == ii[None]
-        if relevance is not None: pos = pos | torch.as_tensor(relevance(ci, ii))
-        for grp in opt.param_groups: grp['lr'] = config.lr*min(1.0, 0.5*(1 + math.cos(math.pi*step/config.steps)) + 0.0)
+        ci, ii, pos = _tevi_batch(config, step, idx, relevance)
+        for grp in opt.param_groups: grp['lr'] = lr_schedule(step, config.steps, config.lr, decay='cosine')
         loss = _tevi_loss(tevi, text_emb[ci].to(tevi.device), image_emb[ii].to(tevi.device), pos.to(tevi.device), config.logit_scale)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         step += 1
         if step % 50 == 0 or step == config.steps: log.append(dict(step=step, loss=round(loss.item(), 4))); bar.set_postfix(loss=f'{loss.item():.3f}')
-        if out is not None and (step % config.checkpoint_every == 0 or step == config.steps): _save_checkpoint(out, tevi, opt, step, log)
+        if out is not None and (step % config.checkpoint_every == 0 or step == config.steps):
+            save_checkpoint(out, step, state=dict(log=log), **ckpt)
         bar.update(1)
     bar.close()
     tevi.log = log
@@ -173,15 +171,18 @@ def _sae_signature(sae: SparseAutoencoder) -> dict:
     return dict(d_in=sae.d_in, n_latents=sae.n_latents, variant=sae.config.variant, source=sae.config.source,
                 decoder_sum=round(float(sae.W_dec.detach().double().abs().sum()), 3))
 
-def _save_tevi(self: TEVI, path: str | os.PathLike) -> Path:
+# %% ../nbs/41_tevi.ipynb #a7331657
+@patch
+def save(self: TEVI, path: str | os.PathLike) -> Path:
     "Save the mask network to directory `path` (`tevi.safetensors` + `tevi.json`)."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     save_tensors({k: v.cpu() for k, v in self.mask.state_dict().items()}, path/'tevi.safetensors')
     write_json(dict(config=self.config.to_dict(), d_text=self.mask.net[0].in_features, sae=_sae_signature(self.sae)), path/'tevi.json')
     return path
 
-@classmethod
-def _load_tevi(cls, path: str | os.PathLike, sae: SparseAutoencoder) -> TEVI:
+# %% ../nbs/41_tevi.ipynb #f69dda31
+@patch(cls_method=True)
+def load(cls: TEVI, path: str | os.PathLike, sae: SparseAutoencoder) -> TEVI:
     "Load a TEVI mask saved with `save`, for the SAE it was trained with."
     path = Path(path)
     if not (path/'tevi.json').exists(): raise FileNotFoundError(f"no TEVI model at {path}: expected tevi.json and tevi.safetensors.")
@@ -194,8 +195,6 @@ def _load_tevi(cls, path: str | os.PathLike, sae: SparseAutoencoder) -> TEVI:
     tevi = cls(sae, TeviConfig(**meta['config']), d_text=meta['d_text'])
     tevi.mask.load_state_dict(load_tensors(path/'tevi.safetensors', device=sae.device, what='TEVI weights'))
     return tevi.eval()
-
-TEVI.save, TEVI.load = _save_tevi, _load_tevi
 
 # %% ../nbs/41_tevi.ipynb #a0c7a26f
 @torch.no_grad()

@@ -8,6 +8,7 @@ import base64, html, time
 from typing import Sequence
 
 import ipywidgets as W
+from fastcore.basics import patch
 import numpy as np
 import plotly.graph_objects as go
 import torch
@@ -75,92 +76,103 @@ class ConceptBrowser(_Browser):
         start = concept if concept is not None else int(atlas.activations.sum(0).argmax())
         self.select(start)
 
-    def _jump_buttons(self, n: int) -> list[W.Button]:
-        "`n` reusable buttons that select the concept in their `target` (buttons are made once: redraws only relabel them)."
-        def make():
-            b = W.Button(layout=W.Layout(width='auto')); b.target = None
-            b.on_click(lambda b: self._safely(self.select, b.target) if b.target is not None else None)
-            return b
-        return [make() for _ in range(n)]
+# %% ../nbs/80_widgets.ipynb #42aaf137
+@patch
+def _jump_buttons(self: ConceptBrowser, n: int) -> list[W.Button]:
+    "`n` reusable buttons that select the concept in their `target` (buttons are made once: redraws only relabel them)."
+    def make():
+        b = W.Button(layout=W.Layout(width='auto')); b.target = None
+        b.on_click(lambda b: self._safely(self.select, b.target) if b.target is not None else None)
+        return b
+    return [make() for _ in range(n)]
 
-    def _label(self, buttons: list[W.Button], box: W.HBox, concepts: list[int]):
-        for b, j in zip(buttons, concepts): b.target, b.description = j, f'{j}: {self.atlas.name(j)}'
-        box.children = buttons[:len(concepts)] if concepts else [self._none]
+@patch
+def _label(self: ConceptBrowser, buttons: list[W.Button], box: W.HBox, concepts: list[int]):
+    for b, j in zip(buttons, concepts): b.target, b.description = j, f'{j}: {self.atlas.name(j)}'
+    box.children = buttons[:len(concepts)] if concepts else [self._none]
 
-    def select(self, c: int) -> ConceptBrowser:
-        "Show concept `c`: the grid of top images first (what the user waits for), then the rest."
-        a = self.atlas
-        c = a.check_concept(c)
-        t0 = time.perf_counter()
-        self.concept = c
-        if self.index_box.value != c:
-            with self.index_box.hold_trait_notifications(): self.index_box.value = c
-        self.shown_images = a.top_images(c, self.n_images)
-        acts = a.activations[:, c]
-        top = float(acts.max())
-        self.grid.value = _tiles_html([to_png(o, self.thumb) for o in a.overlays(c, self.shown_images, vmax=top)],
-                                      [f'#{i} {float(acts[i]):.2f}' for i in self.shown_images], self.thumb, 8)
-        self.last_render_ms = (time.perf_counter() - t0)*1e3
-        names = a.names
-        alts = ', '.join(f'{w} ({float(s):.2f})' for w, s in zip(names.words[c][1:], names.scores[c][1:])) if names else ''
-        conf = f'{float(names.confidence[c]):.3f}' if names else 'n/a'
-        self.header.value = (f'<h3 style="margin:2px">{c}: {a.name(c)}</h3><div>alternatives: {alts or "none"}</div>'
-                             f'<div>naming confidence (margin): {conf}</div><div>fires on {a.density(c):.1%} of {len(a)} images; '
-                             f'{int(a.freq[c])} patches</div>')
-        self.quantile_images = a.quantile_images(c, self.n_quantiles, self.per_quantile)
-        small = self.thumb//2 + 16
-        self.quantiles.value = ''.join(
-            f'<div style="display:flex;gap:8px;align-items:center"><small style="width:150px">{html.escape(label)}</small>'
-            + _tiles_html([to_png(o, small) for o in a.overlays(c, ims, vmax=top)], [f'#{i}' for i in ims], small, len(ims) or 1)
-            + '</div>' for label, ims in self.quantile_images)
-        with self.hist.batch_update(): self.hist.data[0].x = acts[acts > 0].numpy()
-        parent = a.parent(c)
-        self._label(self._co_buttons, self._co_box, [j for j, _ in a.cooccurring(c, len(self._co_buttons))])
-        self._label([self._parent_button], self._parent_box, [parent] if parent is not None else [])
-        self._label(self._child_buttons, self._child_box, a.children.get(c, [])[:len(self._child_buttons)])
-        if not self.shown_images: self._say(f'concept {c} does not fire on any of these images.', 'info')
+# %% ../nbs/80_widgets.ipynb #f8f75cb2
+@patch
+def select(self: ConceptBrowser, c: int) -> ConceptBrowser:
+    "Show concept `c`: the grid of top images first (what the user waits for), then the rest."
+    a = self.atlas
+    c = a.check_concept(c)
+    t0 = time.perf_counter()
+    self.concept = c
+    if self.index_box.value != c:
+        with self.index_box.hold_trait_notifications(): self.index_box.value = c
+    self.shown_images = a.top_images(c, self.n_images)
+    acts = a.activations[:, c]
+    top = float(acts.max())
+    self.grid.value = _tiles_html([to_png(o, self.thumb) for o in a.overlays(c, self.shown_images, vmax=top)],
+                                  [f'#{i} {float(acts[i]):.2f}' for i in self.shown_images], self.thumb, 8)
+    self.last_render_ms = (time.perf_counter() - t0)*1e3
+    names = a.names
+    alts = ', '.join(f'{w} ({float(s):.2f})' for w, s in zip(names.words[c][1:], names.scores[c][1:])) if names else ''
+    conf = f'{float(names.confidence[c]):.3f}' if names else 'n/a'
+    self.header.value = (f'<h3 style="margin:2px">{c}: {a.name(c)}</h3><div>alternatives: {alts or "none"}</div>'
+                         f'<div>naming confidence (margin): {conf}</div><div>fires on {a.density(c):.1%} of {len(a)} images; '
+                         f'{int(a.freq[c])} patches</div>')
+    self.quantile_images = a.quantile_images(c, self.n_quantiles, self.per_quantile)
+    small = self.thumb//2 + 16
+    self.quantiles.value = ''.join(
+        f'<div style="display:flex;gap:8px;align-items:center"><small style="width:150px">{html.escape(label)}</small>'
+        + _tiles_html([to_png(o, small) for o in a.overlays(c, ims, vmax=top)], [f'#{i}' for i in ims], small, len(ims) or 1)
+        + '</div>' for label, ims in self.quantile_images)
+    with self.hist.batch_update(): self.hist.data[0].x = acts[acts > 0].numpy()
+    parent = a.parent(c)
+    self._label(self._co_buttons, self._co_box, [j for j, _ in a.cooccurring(c, len(self._co_buttons))])
+    self._label([self._parent_button], self._parent_box, [parent] if parent is not None else [])
+    self._label(self._child_buttons, self._child_box, a.children.get(c, [])[:len(self._child_buttons)])
+    if not self.shown_images: self._say(f'concept {c} does not fire on any of these images.', 'info')
+    return self
+
+# %% ../nbs/80_widgets.ipynb #bc8a62ac
+@patch
+def figure(self: ConceptBrowser) -> go.Figure:
+    "A static picture of what the browser shows now (the image grid with heatmaps), for rendered docs and reports."
+    a, c = self.atlas, self.concept
+    return overlay_figure(a.overlays(c, self.shown_images), [f'#{i} {float(a.activations[i, c]):.2f}' for i in self.shown_images],
+                          title=f'ConceptBrowser: concept {c} "{a.name(c)}", top-activating images')
+
+# %% ../nbs/80_widgets.ipynb #85551b4e
+@patch
+def use_sae(self: ConceptBrowser, sae, names=None) -> ConceptBrowser:
+    """Browse another SAE on the same images and backbone. An SAE that does not fit (another backbone, another token
+    width) is reported in the message line and the browser keeps the SAE it had."""
+    a = self.atlas
+    try: atlas = ConceptAtlas(sae, a.patches, a.pixels, names, backbone=a.backbone, grid=a.grid)
+    except InterpkitError as e:
+        self._say(f'cannot browse this SAE: {e}', 'error'); return self
+    self.atlas = atlas
+    self.index_box.max = atlas.n_concepts - 1
+    self.select(int(atlas.activations.sum(0).argmax()))
+    self._say(f'now browsing {atlas}.', 'ok')
+    return self
+
+# %% ../nbs/80_widgets.ipynb #96676c46
+@patch
+def search(self: ConceptBrowser, text: str) -> ConceptBrowser:
+    "Select by name (exact) or by text query (nearest concept); an index typed as text selects that concept."
+    text = (text or '').strip()
+    if not text:
+        self._say('the query is empty: type a concept name, a phrase such as "a red star", or an index.', 'error'); return self
+    if text.isdigit(): return self.select(int(text))
+    by_name = self.atlas.find(text)
+    if by_name:
+        self.query_results = [(c, None) for c in by_name]
+        self.select(by_name[0]); self._say(f'{len(by_name)} concept(s) named {text!r}.', 'ok'); return self
+    if self.atlas.backbone is None:
+        self._say(f'no concept is named {text!r}, and text queries need the backbone (ConceptAtlas(..., backbone=)).', 'error')
         return self
-
-    def figure(self) -> go.Figure:
-        "A static picture of what the browser shows now (the image grid with heatmaps), for rendered docs and reports."
-        a, c = self.atlas, self.concept
-        return overlay_figure(a.overlays(c, self.shown_images), [f'#{i} {float(a.activations[i, c]):.2f}' for i in self.shown_images],
-                              title=f'ConceptBrowser: concept {c} "{a.name(c)}", top-activating images')
-
-    def use_sae(self, sae, names=None) -> ConceptBrowser:
-        """Browse another SAE on the same images and backbone. An SAE that does not fit (another backbone, another token
-        width) is reported in the message line and the browser keeps the SAE it had."""
-        a = self.atlas
-        try: atlas = ConceptAtlas(sae, a.patches, a.images, names, backbone=a.backbone, grid=a.grid)
-        except InterpkitError as e:
-            self._say(f'cannot browse this SAE: {e}', 'error'); return self
-        self.atlas = atlas
-        self.index_box.max = atlas.n_concepts - 1
-        self.select(int(atlas.activations.sum(0).argmax()))
-        self._say(f'now browsing {atlas}.', 'ok')
+    self.query_results = self.atlas.query(text, min_score=self.min_score)
+    if not self.query_results:
+        self._say(f'nothing matches {text!r}: no concept direction is close to its text embedding. Try a shorter '
+                  'phrase, a word from the vocabulary or a concept index.', 'error')
         return self
-
-    def search(self, text: str) -> ConceptBrowser:
-        "Select by name (exact) or by text query (nearest concept); an index typed as text selects that concept."
-        text = (text or '').strip()
-        if not text:
-            self._say('the query is empty: type a concept name, a phrase such as "a red star", or an index.', 'error'); return self
-        if text.isdigit(): return self.select(int(text))
-        by_name = self.atlas.find(text)
-        if by_name:
-            self.query_results = [(c, None) for c in by_name]
-            self.select(by_name[0]); self._say(f'{len(by_name)} concept(s) named {text!r}.', 'ok'); return self
-        if self.atlas.backbone is None:
-            self._say(f'no concept is named {text!r}, and text queries need the backbone (ConceptAtlas(..., backbone=)).', 'error')
-            return self
-        self.query_results = self.atlas.query(text, min_score=self.min_score)
-        if not self.query_results:
-            self._say(f'nothing matches {text!r}: no concept direction is close to its text embedding. Try a shorter '
-                      'phrase, a word from the vocabulary or a concept index.', 'error')
-            return self
-        self.select(self.query_results[0][0])
-        self._say('nearest concepts: ' + ', '.join(f'{c} {self.atlas.name(c)} ({s:.2f})' for c, s in self.query_results), 'ok')
-        return self
+    self.select(self.query_results[0][0])
+    self._say('nearest concepts: ' + ', '.join(f'{c} {self.atlas.name(c)} ({s:.2f})' for c, s in self.query_results), 'ok')
+    return self
 
 # %% ../nbs/80_widgets.ipynb #6cb83d2a
 class ImageExplorer(_Browser):
@@ -186,68 +198,76 @@ class ImageExplorer(_Browser):
         super().__init__([self.picker, self.status, W.HBox([self.picture, self.bars, self.cbm_bars]), self.heatmaps])
         self.show_image(image)
 
-    def show_image(self, i: int) -> ImageExplorer:
-        "Show image `i` of the atlas."
-        a = self.atlas
-        if not isinstance(i, (int, np.integer)) or not 0 <= i < len(a):
-            raise IndexError(f"image must be an index in [0, {len(a)}), got {i!r}.")
-        self.image = int(i)
-        if self.picker.value != i:
-            with self.picker.hold_trait_notifications(): self.picker.value = int(i)
-        self.top_concepts = a.image_concepts(int(i), self.n_concepts)
-        self._draw(a.images[i], [c for c, _ in self.top_concepts],
-                   a.maps_of_image(int(i), [c for c, _ in self.top_concepts]) if self.top_concepts else None, a.activations[i])
-        return self
+# %% ../nbs/80_widgets.ipynb #48131385
+@patch
+def show_image(self: ImageExplorer, i: int) -> ImageExplorer:
+    "Show image `i` of the atlas."
+    a = self.atlas
+    if not isinstance(i, (int, np.integer)) or not 0 <= i < len(a):
+        raise IndexError(f"image must be an index in [0, {len(a)}), got {i!r}.")
+    self.image = int(i)
+    if self.picker.value != i:
+        with self.picker.hold_trait_notifications(): self.picker.value = int(i)
+    self.top_concepts = a.image_concepts(int(i), self.n_concepts)
+    self._draw(a.pixels[i], [c for c, _ in self.top_concepts],
+               a.maps_of_image(int(i), [c for c, _ in self.top_concepts]) if self.top_concepts else None, a.activations[i])
+    return self
 
-    def figure(self) -> go.Figure:
-        "A static picture of the explorer's heatmaps (one per top concept), for rendered docs and reports."
-        a = self.atlas
-        cs = [c for c, _ in self.top_concepts]
-        ims = [overlay(a.images[self.image], m) for m in a.maps_of_image(self.image, cs)] if cs else []
-        return overlay_figure([a.images[self.image]] + ims, ['image'] + [f'{c}: {a.name(c)}' for c in cs], columns=5,
-                              title=f'ImageExplorer: image {self.image}, its strongest concepts', size=140)
+# %% ../nbs/80_widgets.ipynb #1a048985
+@patch
+def figure(self: ImageExplorer) -> go.Figure:
+    "A static picture of the explorer's heatmaps (one per top concept), for rendered docs and reports."
+    a = self.atlas
+    cs = [c for c, _ in self.top_concepts]
+    ims = [overlay(a.pixels[self.image], m) for m in a.maps_of_image(self.image, cs)] if cs else []
+    return overlay_figure([a.pixels[self.image]] + ims, ['image'] + [f'{c}: {a.name(c)}' for c in cs], columns=5,
+                          title=f'ImageExplorer: image {self.image}, its strongest concepts', size=140)
 
-    def show_new_image(self, image: np.ndarray, patches: torch.Tensor) -> ImageExplorer:
-        """Explore an image that is not in the atlas, with its patch tokens `[p, d]` (same backbone and readout). An image of
-        another size than the atlas's thumbnails, or tokens of another grid or width, are reported, not shown."""
-        a = self.atlas
-        image = np.asarray(image)
-        want = a.images.shape[1:]
-        if image.shape != want or image.dtype != np.uint8:
-            raise ValueError(f"the image is {image.dtype} {list(image.shape)} but this atlas shows uint8 {list(want)} images: "
-                             f"resize it (e.g. PIL.Image.resize) to {want[1]}x{want[0]} and pass its patch tokens.")
-        patches = torch.as_tensor(patches)
-        if patches.ndim != 2 or patches.shape != a.patches.shape[1:]:
-            raise ValueError(f"patch tokens {list(patches.shape)} do not fit the atlas ({list(a.patches.shape[1:])}): "
-                             "compute them with the atlas's backbone and readout.")
-        z = patch_codes(a.sae, patches[None])[0]                       # [p, n_concepts]
-        acts = z.amax(0)
-        v, c = acts.topk(min(self.n_concepts, a.n_concepts))
-        self.image, self.top_concepts = None, [(int(k), round(float(x), 4)) for k, x in zip(c, v) if x > 0]
-        cs = [k for k, _ in self.top_concepts]
-        maps = rearrange(z[:, cs], '(h w) c -> c h w', h=a.grid[0]) if cs else None
-        self._draw(image, cs, maps, acts)
-        return self
+# %% ../nbs/80_widgets.ipynb #3d768e4b
+@patch
+def show_new_image(self: ImageExplorer, image: np.ndarray, patches: torch.Tensor) -> ImageExplorer:
+    """Explore an image that is not in the atlas, with its patch tokens `[p, d]` (same backbone and readout). An image of
+    another size than the atlas's thumbnails, or tokens of another grid or width, are reported, not shown."""
+    a = self.atlas
+    image = np.asarray(image)
+    want = a.pixels.shape[1:]
+    if image.shape != want or image.dtype != np.uint8:
+        raise ValueError(f"the image is {image.dtype} {list(image.shape)} but this atlas shows uint8 {list(want)} images: "
+                         f"resize it (e.g. PIL.Image.resize) to {want[1]}x{want[0]} and pass its patch tokens.")
+    patches = torch.as_tensor(patches)
+    if patches.ndim != 2 or patches.shape != a.patches.shape[1:]:
+        raise ValueError(f"patch tokens {list(patches.shape)} do not fit the atlas ({list(a.patches.shape[1:])}): "
+                         "compute them with the atlas's backbone and readout.")
+    z = patch_codes(a.sae, patches[None])[0]                       # [p, n_concepts]
+    acts = z.amax(0)
+    v, c = acts.topk(min(self.n_concepts, a.n_concepts))
+    self.image, self.top_concepts = None, [(int(k), round(float(x), 4)) for k, x in zip(c, v) if x > 0]
+    cs = [k for k, _ in self.top_concepts]
+    maps = rearrange(z[:, cs], '(h w) c -> c h w', h=a.grid[0]) if cs else None
+    self._draw(image, cs, maps, acts)
+    return self
 
-    def _draw(self, image: np.ndarray, cs: list[int], maps, acts: torch.Tensor):
-        a = self.atlas
-        self.picture.value = to_png(image, self.thumb*2)
-        labels = [f'{c}: {a.name(c)}' for c in cs]
-        with self.bars.batch_update():
-            self.bars.data[0].x, self.bars.data[0].y = [float(acts[c]) for c in cs][::-1], labels[::-1]
-        self.heatmaps.value = (_tiles_html([to_png(overlay(image, maps[j]), self.thumb) for j in range(len(cs))], labels, self.thumb, 4)
-                               if maps is not None and cs else '')
-        self.contributions = []
-        if self.cbm is not None:
-            x = acts[None].to(self.cbm.weight.device)
-            with torch.no_grad():
-                pred = int(self.cbm(x).argmax(-1)); contrib = self.cbm.contributions(x)[0].cpu()
-            top = contrib.abs().topk(min(self.n_concepts, len(contrib))).indices.tolist()
-            self.contributions = [(c, round(float(contrib[c]), 4)) for c in top if contrib[c] != 0]
-            cls = self.cbm.class_names[pred] if getattr(self.cbm, 'class_names', None) else pred
-            with self.cbm_bars.batch_update():
-                self.cbm_bars.layout.title = f'prediction: {cls}'
-                self.cbm_bars.data[0].x = [v for _, v in self.contributions][::-1]
-                self.cbm_bars.data[0].y = [f'{c}: {a.name(c)}' for c, _ in self.contributions][::-1]
-        if not cs: self._say('no concept fires on this image.', 'info')
-        elif not self.message.startswith('the concept-bottleneck'): self._say('')
+# %% ../nbs/80_widgets.ipynb #8bc420ae
+@patch
+def _draw(self: ImageExplorer, image: np.ndarray, cs: list[int], maps, acts: torch.Tensor):
+    a = self.atlas
+    self.picture.value = to_png(image, self.thumb*2)
+    labels = [f'{c}: {a.name(c)}' for c in cs]
+    with self.bars.batch_update():
+        self.bars.data[0].x, self.bars.data[0].y = [float(acts[c]) for c in cs][::-1], labels[::-1]
+    self.heatmaps.value = (_tiles_html([to_png(overlay(image, maps[j]), self.thumb) for j in range(len(cs))], labels, self.thumb, 4)
+                           if maps is not None and cs else '')
+    self.contributions = []
+    if self.cbm is not None:
+        x = acts[None].to(self.cbm.weight.device)
+        with torch.no_grad():
+            pred = int(self.cbm(x).argmax(-1)); contrib = self.cbm.contributions(x)[0].cpu()
+        top = contrib.abs().topk(min(self.n_concepts, len(contrib))).indices.tolist()
+        self.contributions = [(c, round(float(contrib[c]), 4)) for c in top if contrib[c] != 0]
+        cls = self.cbm.class_names[pred] if getattr(self.cbm, 'class_names', None) else pred
+        with self.cbm_bars.batch_update():
+            self.cbm_bars.layout.title = f'prediction: {cls}'
+            self.cbm_bars.data[0].x = [v for _, v in self.contributions][::-1]
+            self.cbm_bars.data[0].y = [f'{c}: {a.name(c)}' for c, _ in self.contributions][::-1]
+    if not cs: self._say('no concept fires on this image.', 'info')
+    elif not self.message.startswith('the concept-bottleneck'): self._say('')

@@ -17,6 +17,12 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert set(m['shapes']['zeroshot']) == {'shape', 'colour', 'size', 'position', 'background', 'background_colour'}
     assert all(0 <= v <= 1 for v in m['shapes']['zeroshot'].values())
     assert {'coverage', 'accuracy', 'method'} <= set(m['naming']) and 0 <= m['naming']['coverage'] <= 1
+    # the naming method is chosen on the train split and reported on the test split
+    nm, same = m['naming'], lambda a, b: a == b or (a != a and b != b)   # NaN: no confident latents
+    assert nm['method_chosen_on'] == 'train' and same(nm['accuracy'], nm['accuracy_by_method'][nm['method']])
+    assert nm['method'] == max(nm['train_accuracy_by_method'], key=nm['train_accuracy_by_method'].get)
+    assert nm['patch_flat_method'] == max(nm['patch_train_accuracy_by_method'], key=nm['patch_train_accuracy_by_method'].get)
+    assert same(nm['patch_flat_accuracy'], nm['patch_accuracy_by_method'][nm['patch_flat_method']])
     assert 0 <= m['naming']['probe_coverage'] <= 1 and len(m['naming']['value_auroc']) == m['naming']['n_values']
     assert {f'colour={c}' for c in ('red', 'blue')} <= set(m['naming']['value_auroc'])
     for key in ('accuracy', 'dense_probe_accuracy', 'accuracy_gap', 'concepts_per_decision'):
@@ -48,6 +54,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert (tmp_path/'demo'/'patch_sae').exists()
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
+    assert page.index('Headline numbers') < page.index('<h2>The image SAE</h2>') < page.index('<details>')   # full table last
     # the same seed gives the same data and the same numbers
     r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024'],
                         capture_output=True, text=True, timeout=1500)
@@ -86,3 +93,27 @@ def test_demo_rejects_bad_arguments(tmp_path):
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
     r = subprocess.run([exe, 'demo'], capture_output=True, text=True)
     assert r.returncode == 2 and '--out' in r.stderr
+
+
+def test_demo_only_runs_one_part_and_what_it_needs(tmp_path):
+    exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
+    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048',
+                        '--only', 'sae'], capture_output=True, text=True, timeout=1500)
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
+    assert {'store', 'sae'} <= set(m) and not {'shapes', 'naming', 'cbm', 'tevi', 'grounding'} & set(m)
+    assert m['store']['count'] == 48 and m['sae']['train_images'] == 2048 and (tmp_path/'demo'/'sae').exists()
+    assert not (tmp_path/'demo'/'patch_sae').exists() and (tmp_path/'demo'/'report.html').exists()
+
+
+def test_demo_stages_take_only_the_context():
+    "No stage takes train and test data positionally: each reads its named splits from one `DemoContext`."
+    import inspect
+    from interpkit.demo import DEMO_PARTS, DemoContext, StageResult, demo_plan
+    stages = [s for p in DEMO_PARTS.values() for s in p.stages]
+    assert len(stages) >= 7
+    for s in stages:
+        sig = inspect.signature(s, eval_str=True)
+        assert list(sig.parameters) == ['ctx'] and sig.parameters['ctx'].annotation is DemoContext, s.__name__
+        assert sig.return_annotation is StageResult, s.__name__
+    assert demo_plan(['cbm']) == ['store', 'sae', 'naming', 'cbm'] and demo_plan(['spatial']) == ['store', 'spatial']

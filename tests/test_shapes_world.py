@@ -5,7 +5,8 @@ import pytest
 from interpkit.backbones import SHIPPED_WEIGHTS, load_backbone
 from interpkit.core import BadInputError, UnknownModelError
 from interpkit.shapes import ShapesWorld, class_prompts, generate, sample_scene
-from interpkit.shapes_clip import SHAPES_CLIP, SHAPES_CLIP_TAG, embed_pixels, evaluate_shapes_clip
+from interpkit.backbones import embed_pixels
+from interpkit.shapes_clip import SHAPES_CLIP, SHAPES_CLIP_TAG, evaluate_shapes_clip
 
 
 @pytest.fixture(scope='module')
