@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib, os, shutil
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
+import torch.distributed as dist
 from fastcore.basics import patch
 from safetensors import safe_open
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
@@ -17,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .core import (BadInputError, CorruptFileError, MismatchError, check_tensor,
                             read_json, save_tensors, write_json)
-from .data import ImageDataset, Preprocessed, as_image_dataset
+from .data import ImageDataset, ImageDecodeError, Preprocessed, as_image_dataset
 from .backbones import Backbone, READOUTS
 
 # %% auto #0
@@ -104,26 +105,31 @@ class ActivationStore:
 # %% ../nbs/12_activations.ipynb #f06116d3
 @patch
 def check_compatible(self: ActivationStore, backbone: Backbone | None = None, model: str | None = None,
-                     pretrained: str | None = None, dim: int | None = None):
-    "Raise `MismatchError` unless the store was made by this backbone (or model name / tag / dimension)."
-    bb = self.meta['backbone']
+                     pretrained: str | None = None, dim: int | None = None, fields: Sequence[str] | None = None,
+                     readout: str | None = None):
+    """Raise `MismatchError` unless the store was made by this backbone (or model name / pretrained tag or checkpoint
+    path / dimension), holds `fields` and, for patch tokens, used `readout`."""
+    bb, check_tag = self.meta['backbone'], backbone is not None or pretrained is not None
     if backbone is not None: model, pretrained, dim = backbone.name, backbone.pretrained, backbone.embed_dim
     problems = []
     if model is not None and model != bb['model']: problems.append(f"model {bb['model']!r} (not {model!r})")
-    if pretrained is not None and pretrained != bb['pretrained']: problems.append(f"pretrained {bb['pretrained']!r} (not {pretrained!r})")
+    if check_tag and pretrained != bb['pretrained']: problems.append(f"pretrained {bb['pretrained']!r} (not {pretrained!r})")
     if dim is not None and dim != bb['embed_dim']: problems.append(f"dimension {bb['embed_dim']} (not {dim})")
+    missing = [f for f in (fields or ()) if f not in self.fields]
+    if missing: problems.append(f"fields {list(self.fields)} (without {', '.join(map(repr, missing))})")
+    if readout is not None and self.meta.get('readout') not in (None, readout):
+        problems.append(f"readout {self.meta['readout']!r} (not {readout!r})")
     if problems:
         raise MismatchError(f"activation store {self.path} was extracted with {', '.join(problems)}. Use the "
-                            "backbone it was made with, or extract a new store with this one.")
+                            "backbone and settings it was made with, or extract a new store with these (into "
+                            "another folder, or with overwrite=True).")
     return self
 
 # %% ../nbs/12_activations.ipynb #525f90af
 @patch
 def shards_done(self: ActivationStore) -> int:
-    "Number of complete shards from the start (extraction writes them in order)."
-    n = 0
-    while n < self.num_shards and self.shard_path(n).exists(): n += 1
-    return n
+    "Number of shards written (ranks and resumed runs write them in any order; each file is complete)."
+    return sum(self.shard_path(i).exists() for i in range(self.num_shards))
 
 # %% ../nbs/12_activations.ipynb #c200426b
 @patch
@@ -214,8 +220,11 @@ def _prepare(path: Path, config: dict, keys: list, overwrite: bool) -> dict | No
         meta = read_json(meta_path, 'activation store metadata')
         diff = _config_diff({k: meta.get(k) for k in config}, config)
         if diff:
-            raise MismatchError(f"a different activation store already exists at {path}: " + '; '.join(diff[:6]) +
-                                ". Pass overwrite=True to replace it, or choose another path.")
+            bb = meta.get('backbone') if isinstance(meta.get('backbone'), dict) else {}
+            raise MismatchError(f"a different activation store already exists at {path} (model {bb.get('model')!r}, "
+                                f"pretrained {bb.get('pretrained')!r}, fields {list(meta.get('fields') or [])}): "
+                                + '; '.join(diff[:6]) + ". Choose another folder for this extraction, or pass "
+                                "overwrite=True to replace that store; to finish it, rerun with the settings it was made with.")
         return meta
     if path.exists() and overwrite:
         for sub in ('shards',):
@@ -267,37 +276,126 @@ def _check_extraction(dataset: ImageDataset, fields: Sequence[str], readout: str
     if batch_size < 1 or shard_size < 1: raise BadInputError("batch_size and shard_size must be >= 1.")
     return fields
 
+# %% ../nbs/12_activations.ipynb #e52cc2fb
+def _extract_shards(backbone: Backbone, images: ImageDataset, store: ActivationStore, shards: Sequence[int], fields,
+                    readout: str, dtype: str, batch_size: int, num_workers: int, bar) -> None:
+    "Extract and write `shards` of `store` in the order given, in batches that never straddle a shard."
+    batches = [b for i in shards for b in _shard_batches(*store.shard_range(i), batch_size)]
+    if not batches: return
+    loader = DataLoader(Preprocessed(images, backbone.preprocess), batch_sampler=batches, num_workers=num_workers,
+                        pin_memory=backbone.device.type == 'cuda', persistent_workers=False)
+    pending = iter(shards)
+    acc, idx, shard = {f: [] for f in fields}, [], next(pending)
+    for x, j in loader:
+        for f, v in _encode_batch(backbone, x, fields, readout).items(): acc[f].append(v)
+        idx += j.tolist()
+        bar.update(len(j))
+        start, stop = store.shard_range(shard)
+        if len(idx) == stop - start:
+            tensors = _finish_shard(acc, idx, images, backbone, fields, dtype)
+            save_tensors(tensors, store.shard_path(shard), metadata={'shard': str(shard)})
+            acc, idx, shard = {f: [] for f in fields}, [], next(pending, None)
+
+# %% ../nbs/12_activations.ipynb #7ec8d9c0
+def _world() -> tuple[int, int]:
+    "Rank and world size; under torchrun, initialises the process group (NCCL on GPUs, gloo on CPUs) if needed."
+    if not dist.is_available(): return 0, 1
+    if not dist.is_initialized() and int(os.environ.get('WORLD_SIZE', '1')) > 1:
+        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+
+# %% ../nbs/12_activations.ipynb #c70dc806
+_ERRORS = {e.__name__: e for e in (BadInputError, CorruptFileError, ImageDecodeError, MismatchError, FileNotFoundError)}
+
+def _on_rank0(fn: Callable[[], Any]) -> Any:
+    "`fn()` run by rank 0 alone while the others wait; its result on every rank, or its error raised on every rank."
+    rank, world = _world()
+    if world == 1: return fn()
+    out, err = None, None
+    if rank == 0:
+        try: out = fn()
+        except Exception as e: err = e
+    box = [(out, None if err is None else (type(err).__name__, str(err)))]
+    dist.broadcast_object_list(box, src=0)
+    if err is not None: raise err
+    out, failed = box[0]
+    if failed: raise _ERRORS.get(failed[0], RuntimeError)(f"{failed[1]} (raised on rank 0)")
+    return out
+
+# %% ../nbs/12_activations.ipynb #a2189822
+def _all_ok(err: Exception | None) -> None:
+    "Wait for every rank; raise `err` here, or an error naming a rank that failed elsewhere."
+    rank, world = _world()
+    errs = [None]*world
+    if world > 1: dist.all_gather_object(errs, None if err is None else (type(err).__name__, str(err)))
+    if err is not None: raise err
+    failed = [(r, e) for r, e in enumerate(errs) if e is not None]
+    if failed:
+        r, (name, msg) = failed[0]
+        raise _ERRORS.get(name, RuntimeError)(f"rank {r} of {world} failed: {msg} The shards written so far are kept: "
+                                              "rerun the extraction to finish the store.")
+
+# %% ../nbs/12_activations.ipynb #2d6af7db
+def _missing_shards(path: Path, config: dict, keys: list, overwrite: bool) -> list[int]:
+    """Rank 0's start of an extraction: create or check the store, remove files a killed run left half-written,
+    and list the shards still to extract."""
+    _prepare(path, config, keys, overwrite)
+    for stale in (path/'shards').glob('.*.tmp'): stale.unlink()  # left by a killed run
+    return [i for i in range(config['num_shards']) if not _shard_path(path, i).exists()]
+
+# %% ../nbs/12_activations.ipynb #bfcabb9f
+def _mark_complete(path: Path) -> None:
+    "Rank 0's end of an extraction, once every rank has finished: check that every shard is there, mark the store complete."
+    store = ActivationStore(path)
+    missing = [i for i in range(store.num_shards) if not store.shard_path(i).exists()]
+    if missing:
+        raise CorruptFileError(f"store {path}: shards {missing[:5]} are missing after every rank finished (deleted "
+                               "meanwhile?); rerun the extraction to write them.")
+    write_json(dict(store.meta, complete=True, finished=datetime.now(timezone.utc).isoformat(timespec='seconds')),
+               path/'meta.json')
+
+# %% ../nbs/12_activations.ipynb #7d6f6d8e
+def _same_weights(backbone: Backbone) -> None:
+    """Raise on every rank unless all ranks hold the same weights: random weights drawn with another seed on one
+    rank would make a store of two models under one name."""
+    rank, world = _world()
+    if world == 1: return
+    mine = torch.stack([p.detach().double().sum() for p in backbone.model.parameters()]).sum().item()
+    sums = [None]*world
+    dist.all_gather_object(sums, mine)
+    if any(s != sums[0] for s in sums):
+        raise MismatchError(f"the ranks hold different weights of {backbone.name!r} (parameter sums {sums}); load "
+                            "the same pretrained tag or checkpoint on every rank, or draw random weights from one seed.")
+
 # %% ../nbs/12_activations.ipynb #8d80e1cd
-def extract_activations(backbone: Backbone, dataset, path: str | os.PathLike, fields: Sequence[str] = ('image',),
+def extract_activations(backbone: Backbone, images, out: str | os.PathLike, fields: Sequence[str] = ('image',),
                         readout: str = 'tokens', dtype: str = 'float16', batch_size: int = 64,
                         shard_size: int = 1024, num_workers: int = 0, overwrite: bool = False,
                         progress: bool = True) -> ActivationStore:
-    "Extract `fields` of `dataset` with `backbone` into a resumable activation store at `path`."
-    dataset, path = as_image_dataset(dataset), Path(path)
-    fields = _check_extraction(dataset, fields, readout, dtype, batch_size, shard_size)
-    config = _store_config(backbone, dataset, fields, readout, dtype, shard_size)
-    _prepare(path, config, list(dataset.keys), overwrite)
-    store = ActivationStore(path)
-    for stale in (path/'shards').glob('.*.tmp'): stale.unlink()  # left by a killed run
-    done = store.shards_done()
-    todo = range(done, store.num_shards)
-    batches = [b for i in todo for b in _shard_batches(*store.shard_range(i), batch_size)]
-    if batches:
-        loader = DataLoader(Preprocessed(dataset, backbone.preprocess), batch_sampler=batches,
-                            num_workers=num_workers, pin_memory=backbone.device.type == 'cuda',
-                            persistent_workers=False)
-        bar = tqdm(total=len(dataset), initial=store.shard_range(done)[0] if done < store.num_shards else len(dataset),
-                   desc=f'extracting {",".join(fields)}', unit='img', disable=not progress)
-        acc, idx, shard = {f: [] for f in fields}, [], done
-        for x, j in loader:
-            for f, v in _encode_batch(backbone, x, fields, readout).items(): acc[f].append(v)
-            idx += j.tolist()
-            bar.update(len(j))
-            if len(idx) == store.shard_range(shard)[1] - store.shard_range(shard)[0]:
-                tensors = _finish_shard(acc, idx, dataset, backbone, fields, dtype)
-                save_tensors(tensors, store.shard_path(shard), metadata={'shard': str(shard)})
-                acc, idx, shard = {f: [] for f in fields}, [], shard + 1
-        bar.close()
-    meta = dict(store.meta, complete=True, finished=datetime.now(timezone.utc).isoformat(timespec='seconds'))
-    write_json(meta, path/'meta.json')
-    return ActivationStore(path)
+    """Extract `fields` of `images` (an `ImageDataset` or what `as_image_dataset` takes) with `backbone` into a
+    resumable activation store in the folder `out`. Under torchrun every rank calls it with the same arguments:
+    the ranks extract disjoint shards, and rank 0 marks the store complete once all have finished."""
+    images, out = as_image_dataset(images), Path(out)
+    fields = _check_extraction(images, fields, readout, dtype, batch_size, shard_size)
+    config = _store_config(backbone, images, fields, readout, dtype, shard_size)
+    rank, world = _world()
+    if world > 1 and backbone.device.index is not None and dist.get_backend() == 'nccl':
+        torch.cuda.set_device(backbone.device)   # NCCL's object collectives use the current GPU: this rank's own
+    _same_weights(backbone)
+    mine, err = _on_rank0(lambda: _missing_shards(out, config, list(images.keys), overwrite))[rank::world], None
+    try:
+        store = ActivationStore(out)
+        diff = _config_diff({k: store.meta.get(k) for k in config}, config)
+        if diff: raise MismatchError(f"rank {rank} was given other images or settings than rank 0: {'; '.join(diff[:3])}.")
+        if mine:
+            n = sum(store.shard_range(i)[1] - store.shard_range(i)[0] for i in mine)
+            total, who = (len(images), '') if world == 1 else (n, f' (rank 0 of {world})')
+            with tqdm(total=total, initial=total - n, desc=f'extracting {",".join(fields)}{who}', unit='img',
+                      disable=not progress or rank != 0) as bar:
+                _extract_shards(backbone, images, store, mine, fields, readout, dtype, batch_size, num_workers, bar)
+    except Exception as e:
+        if world == 1: raise
+        err = e
+    _all_ok(err)
+    _on_rank0(lambda: _mark_complete(out))
+    return ActivationStore(out)

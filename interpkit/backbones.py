@@ -4,13 +4,15 @@
 
 # %% ../nbs/11_backbones.ipynb #7cb65c10
 from __future__ import annotations
-import contextlib, difflib, json, logging, os, tempfile
+import contextlib, difflib, functools, json, logging, os, socket, tempfile
 from importlib.resources import files
 from pathlib import Path
 from typing import Sequence
+from urllib.parse import urlparse
 
 import numpy as np
 import open_clip
+from open_clip.tokenizer import DEFAULT_CONTEXT_LENGTH, HFTokenizer
 import torch
 import torch.nn.functional as F
 from einops import rearrange
@@ -21,8 +23,9 @@ from .core import (BadInputError, CorruptFileError, MismatchError, UnknownModelE
                             WeightsUnavailableError, autocast, get_device)
 
 # %% auto #0
-__all__ = ['SHIPPED_ASSETS', 'SHIPPED_CONFIGS', 'SHIPPED_WEIGHTS', 'READOUTS', 'WINDOW_RADII', 'register_model_config',
-           'Backbone', 'load_backbone', 'window_tokens', 'pixels_to_tensor', 'embed_pixels']
+__all__ = ['SHIPPED_ASSETS', 'SHIPPED_CONFIGS', 'SHIPPED_WEIGHTS', 'TOKENIZER_FILES', 'READOUTS', 'WINDOW_RADII',
+           'TOWER_READOUTS', 'register_model_config', 'hub_text_sources', 'toy_tokenizer', 'Backbone', 'load_backbone',
+           'window_tokens', 'pixels_to_tensor', 'embed_pixels']
 
 # %% ../nbs/11_backbones.ipynb #630129ac
 SHIPPED_ASSETS = Path(str(files('interpkit')/'assets'))
@@ -95,6 +98,7 @@ def _check_fits(model, sd: dict, path: Path, name: str):
 # %% ../nbs/11_backbones.ipynb #4d85018f
 def _load_model(name: str, pretrained: str | None, checkpoint: Path | None, **kwargs):
     "open_clip model and preprocessing, with open_clip's failures turned into interpkit errors."
+    kwargs.setdefault('pretrained_text', False)   # random weights mean random weights: no Hugging Face text weights either
     with _quiet_random_init():
         try: model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=pretrained, **kwargs)
         except RuntimeError as e:
@@ -113,6 +117,153 @@ def _load_model(name: str, pretrained: str | None, checkpoint: Path | None, **kw
                                 f"{str(e).splitlines()[0]}") from None
     return model, preprocess
 
+# %% ../nbs/11_backbones.ipynb #a20a0002
+_OFFLINE = ('1', 'on', 'true', 'yes')
+
+def _hub_offline_reason() -> str | None:
+    "Why the Hugging Face hub cannot be used here (offline mode set, or no connection within 2 s); None when it can."
+    for var in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'):
+        if os.environ.get(var, '').strip().lower() in _OFFLINE: return f'{var}={os.environ[var]}'
+    host = urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').hostname or 'huggingface.co'
+    try: socket.create_connection((host, 443), timeout=2).close()
+    except OSError as e: return f'no connection to {host}: {type(e).__name__}'
+    return None
+
+def _cached_hub_folder(repo: str, filenames: Sequence[str]) -> Path | None:
+    "The snapshot folder of hub `repo` in the local Hugging Face cache when it holds one of `filenames`, else None."
+    from huggingface_hub import try_to_load_from_cache
+    for f in filenames:
+        p = try_to_load_from_cache(repo, f)
+        if isinstance(p, str): return Path(p).parent
+    return None
+
+
+# %% ../nbs/11_backbones.ipynb #a20a0004
+TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'vocab.txt', 'spiece.model',
+                   'sentencepiece.bpe.model')
+_HUB_PARTS = {'tokenizer': ('hf_tokenizer_name', TOKENIZER_FILES, 'AutoTokenizer', 'tokenizer'),
+              'text_model': ('hf_model_name', ('config.json',), 'AutoConfig', 'text model (config.json)')}
+
+def _text_cfg(name: str) -> dict:
+    "The `text_cfg` of open_clip config `name` (empty for 'hf-hub:'/'local-dir:' names, which open_clip resolves)."
+    if name.startswith(('hf-hub:', 'local-dir:')): return {}
+    return dict((open_clip.get_model_config(name) or {}).get('text_cfg', {}))
+
+def _local_folder(path: str | os.PathLike, part: str) -> Path:
+    "The folder holding `part`'s files: `path` itself, or the folder of a file `path`."
+    p, files = Path(path), _HUB_PARTS[part][1]
+    folder = p.parent if p.is_file() else p
+    if not folder.is_dir() or not any((folder/f).is_file() for f in files):
+        raise FileNotFoundError(f"{part}={str(path)!r}: expected a folder holding {' or '.join(files)} (what "
+                                f"save_pretrained writes), or one of those files; found none.")
+    return folder
+
+
+# %% ../nbs/11_backbones.ipynb #a20a0005
+def _hub_folder(name: str, part: str, repo: str) -> Path | None:
+    "`repo`'s folder in the local cache; None when the hub can serve it; else a `WeightsUnavailableError`, at once."
+    _, files, cls, what = _HUB_PARTS[part]
+    if (cached := _cached_hub_folder(repo, files)) is not None: return cached
+    if (reason := _hub_offline_reason()) is None: return None
+    folder = repo.split('/')[-1] + ('-tokenizer' if part == 'tokenizer' else '-text')
+    save = f"{cls}.from_pretrained('{repo}').save_pretrained('{folder}')"
+    if part == 'text_model': save += f"; AutoTokenizer.from_pretrained('{repo}').save_pretrained('{folder}')"
+    raise WeightsUnavailableError(
+        f"model {name!r} needs the {what} {repo!r} from the Hugging Face hub; it is not in the local cache and the hub "
+        f"cannot be reached ({reason}). Where you have network, save it: `from transformers import {cls}"
+        f"{', AutoTokenizer' if part == 'text_model' else ''}; {save}`, copy the folder here and pass "
+        f"load_backbone('{name}', {part}='{folder}').")
+
+def hub_text_sources(name: str, tokenizer: str | os.PathLike | None = None,
+                     text_model: str | os.PathLike | None = None) -> dict:
+    """Local folders for the parts of model `name`'s text side that come from the Hugging Face hub, decided without
+    retries: `{'tokenizer': folder, 'text_model': folder}`, a part None where the hub will serve it, absent where
+    the model needs none. `tokenizer`/`text_model`: local folders (or files) to use instead of the hub."""
+    cfg, out = _text_cfg(name), {}
+    if text_model is not None: out['text_model'] = _local_folder(text_model, 'text_model')
+    elif cfg.get('hf_model_name'): out['text_model'] = _hub_folder(name, 'text_model', cfg['hf_model_name'])
+    if tokenizer is not None: out['tokenizer'] = _local_folder(tokenizer, 'tokenizer')
+    elif out.get('text_model') and any((out['text_model']/f).is_file() for f in TOKENIZER_FILES): out['tokenizer'] = out['text_model']
+    elif cfg.get('hf_tokenizer_name'): out['tokenizer'] = _hub_folder(name, 'tokenizer', cfg['hf_tokenizer_name'])
+    return out
+
+
+# %% ../nbs/11_backbones.ipynb #a20a0008
+def toy_tokenizer(folder: str | os.PathLike, words: Sequence[str]) -> Path:
+    "Save a word-level Hugging Face tokenizer over `words` (plus `[PAD]`, `[UNK]`) in `folder`: an offline stand-in."
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(['[PAD]', '[UNK]', *(w.lower() for w in words)]))}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token='[UNK]'))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', pad_token='[PAD]').save_pretrained(str(folder))
+    return Path(folder)
+
+def _load_tokenizer(name: str, folder: Path | None, context_length: int | None = None):
+    "open_clip's tokenizer for `name` (`context_length`: the config's unless given), read from `folder` when the text side comes from the hub."
+    if folder is None:
+        try: return open_clip.get_tokenizer(name, context_length=context_length)
+        except OSError as e:
+            raise WeightsUnavailableError(f"the tokenizer of model {name!r} could not be loaded ({str(e).splitlines()[0]}); "
+                                          f"pass load_backbone({name!r}, tokenizer='path/to/tokenizer-folder').") from None
+    cfg = _text_cfg(name)
+    return HFTokenizer(str(folder), context_length=context_length or cfg.get('context_length', DEFAULT_CONTEXT_LENGTH),
+                       tokenizer_mode=cfg.get('tokenizer_mode'), **cfg.get('tokenizer_kwargs', {}))
+
+
+# %% ../nbs/11_backbones.ipynb #a20a0011
+def _tower_kind(visual) -> str:
+    "'vit', 'resnet', 'timm' or 'other': the family of open_clip image tower `visual`."
+    if all(hasattr(visual, a) for a in ('transformer', 'ln_post', 'class_embedding')): return 'vit'
+    if hasattr(visual, 'attnpool') and hasattr(visual, 'layer4'): return 'resnet'
+    if hasattr(visual, 'trunk') and hasattr(visual, 'head'): return 'timm'
+    return 'other'
+
+def _embed_dim(model) -> int:
+    "Width of `model`'s joint image-text space."
+    text = getattr(model, 'text', None)
+    for proj in (getattr(model, 'text_projection', None), getattr(text, 'text_projection', None)):
+        if isinstance(proj, torch.nn.Linear): return proj.out_features
+        if isinstance(proj, torch.Tensor): return int(proj.shape[-1])
+    for tower in (text, model.visual):
+        if getattr(tower, 'output_dim', None): return int(tower.output_dim)
+    raise NotImplementedError(f"cannot tell the embedding width of a {type(model).__name__}: it has no text projection "
+                              "and neither tower states an output_dim.")
+
+def _pair(size) -> tuple:
+    "An image size as (height, width): open_clip stores an int for a ResNet tower, a pair for the others."
+    if size is None: return (None, None)
+    return (int(size), int(size)) if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
+
+
+# %% ../nbs/11_backbones.ipynb #a20a0012
+def _timm_layout(trunk, feats: torch.Tensor) -> str:
+    "'NCHW', 'NHWC' (Swin) or 'NLC' (token sequences): the layout of a timm trunk's `forward_features` output."
+    if feats.ndim == 3: return 'NLC'
+    fmt = getattr(trunk, 'output_fmt', 'NCHW')
+    return str(getattr(fmt, 'value', fmt))
+
+def _timm_head_per_location(visual) -> bool:
+    "Whether a timm tower's head can read one location alone: no attention pool in open_clip's head, and none in the trunk but timm's `AttentionPoolLatent` (SigLIP's MAP head)."
+    from timm.layers import AttentionPoolLatent
+    pool = getattr(visual.trunk, 'attn_pool', None)
+    return 'pool' not in dict(visual.head.named_children()) and (pool is None or isinstance(pool, AttentionPoolLatent))
+
+@torch.no_grad()
+def _patch_grid(backbone) -> tuple[int, int] | None:
+    "The patch grid of `backbone`'s spatial readouts, None when it has none (a timm tower's is read off one blank image)."
+    visual, (h, w) = backbone.model.visual, backbone.image_size
+    if backbone.kind == 'vit': return None if getattr(visual, 'attn_pool', None) is not None else tuple(visual.grid_size)
+    if backbone.kind == 'resnet': return (h//32, w//32)
+    if backbone.kind != 'timm' or h is None or not _timm_head_per_location(visual): return None
+    f = visual.trunk.forward_features(torch.zeros(1, 3, h, w, device=backbone.device))
+    layout = _timm_layout(visual.trunk, f)
+    if layout != 'NLC': return tuple(f.shape[2:]) if layout == 'NCHW' else tuple(f.shape[1:3])
+    grid = tuple(getattr(getattr(visual.trunk, 'patch_embed', None), 'grid_size', None) or ())
+    n = f.shape[1] - getattr(visual.trunk, 'num_prefix_tokens', 0)
+    return grid if len(grid) == 2 and grid[0]*grid[1] == n else None
+
+
 # %% ../nbs/11_backbones.ipynb #97532b8e
 class Backbone:
     "An open_clip model with its tokenizer and preprocessing, on a device, frozen in eval mode."
@@ -122,15 +273,23 @@ class Backbone:
         self.model = model.to(self.device).eval().requires_grad_(False)
         self.preprocess, self.tokenizer = preprocess, tokenizer
         self.name, self.pretrained, self.amp = name, pretrained, amp
-        visual = model.visual
-        self.is_vit = hasattr(visual, 'transformer') and hasattr(visual, 'ln_post') and hasattr(visual, 'class_embedding')
-        self.grid_size = tuple(visual.grid_size) if self.is_vit else None
-        self.image_size = tuple(getattr(visual, 'image_size', (None, None)))
-        self.embed_dim = int(model.text_projection.shape[-1]) if getattr(model, 'text_projection', None) is not None \
-            else int(getattr(visual, 'output_dim'))
+        self.kind = _tower_kind(model.visual)
+        self.is_vit = self.kind == 'vit'
+        self.image_size = _pair(getattr(model.visual, 'image_size', None))
+        self.embed_dim = _embed_dim(model)
+
+    @functools.cached_property
+    def grid_size(self) -> tuple[int, int] | None:
+        "The grid of patch tokens (see `patch_tokens`), None when this tower has no spatial readout."
+        return _patch_grid(self)
 
     @property
     def num_patches(self) -> int | None: return self.grid_size[0]*self.grid_size[1] if self.grid_size else None
+
+    @property
+    def readouts(self) -> tuple[str, ...]:
+        "The patch readouts this tower supports (see `READOUTS`); empty when it has none."
+        return _tower_readouts(self) if self.grid_size else ()
 
     def describe(self) -> dict:
         "Identity of the model, as stores and SAEs record it."
@@ -142,10 +301,15 @@ class Backbone:
         return (f"Backbone({self.name!r}, pretrained={self.pretrained!r}, embed_dim={self.embed_dim}, "
                 f"grid={self.grid_size}, device={self.device})")
 
+
 # %% ../nbs/11_backbones.ipynb #97d52d5e
 def load_backbone(name: str, pretrained: str | None = None, checkpoint: str | os.PathLike | None = None,
-                  device: str | torch.device | None = None, amp: bool = True, **kwargs) -> Backbone:
-    "Load an open_clip model by name (+ pretrained tag), from a local checkpoint, or with random weights."
+                  device: str | torch.device | None = None, amp: bool = True, tokenizer: str | os.PathLike | None = None,
+                  text_model: str | os.PathLike | None = None, **kwargs) -> Backbone:
+    """Load an open_clip model by name (+ pretrained tag), from a local checkpoint, or with random weights. `tokenizer`,
+    `text_model`: local folders for a text side that comes from the Hugging Face hub (see `hub_text_sources`);
+    `kwargs` go to open_clip's `create_model_and_transforms` (e.g. `force_image_size=64`,
+    `force_context_length=16`: the tokenizer follows)."""
     _check_model_name(name)
     if checkpoint is None and pretrained is not None and os.path.isfile(pretrained): pretrained, checkpoint = None, pretrained
     if checkpoint is not None: checkpoint, pretrained = Path(checkpoint), None
@@ -156,16 +320,20 @@ def load_backbone(name: str, pretrained: str | None = None, checkpoint: str | os
         if not checkpoint.exists():
             raise WeightsUnavailableError(f"the weights shipped with interpkit for {name!r}/{tag!r} are missing "
                                           f"({checkpoint}); reinstall interpkit, or retrain them (see interpkit.shapes_clip).")
+    text = hub_text_sources(name, tokenizer, text_model)        # before the model is built: fails in seconds
+    if text.get('text_model') is not None:
+        kwargs.setdefault('text_cfg', dict(_text_cfg(name), hf_model_name=str(text['text_model']), hf_model_pretrained=False))
     model, preprocess = _load_model(name, pretrained, checkpoint, **kwargs)
-    tokenizer = open_clip.get_tokenizer(name)
+    tokenizer = _load_tokenizer(name, text.get('tokenizer'), kwargs.get('force_context_length'))
     return Backbone(model, preprocess, tokenizer, name, tag, device=device, amp=amp)
+
 
 # %% ../nbs/11_backbones.ipynb #62a4ce32
 def _check_images(backbone: Backbone, images: torch.Tensor) -> torch.Tensor:
     if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[1] != 3:
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
         raise BadInputError(f"images must be a [batch, 3, H, W] tensor (use backbone.preprocess on PIL images), got {shape}.")
-    if backbone.is_vit and tuple(images.shape[-2:]) != backbone.image_size:
+    if backbone.image_size[0] is not None and tuple(images.shape[-2:]) != backbone.image_size:
         raise BadInputError(f"model {backbone.name!r} takes {backbone.image_size[0]}x{backbone.image_size[1]} images, got "
                             f"{images.shape[-2]}x{images.shape[-1]}; preprocess them with backbone.preprocess.")
     return images.to(backbone.device, non_blocking=True)
@@ -229,6 +397,9 @@ def encode_text(self: Backbone, texts: str | Sequence[str] | torch.Tensor, norma
 # %% ../nbs/11_backbones.ipynb #b476c120
 READOUTS = ('tokens', 'value', 'attention', 'window')
 WINDOW_RADII = (0, 1)
+TOWER_READOUTS = {'vit': READOUTS, 'resnet': ('tokens', 'value'), 'timm': ('tokens',)}
+
+def _tower_readouts(backbone) -> tuple[str, ...]: return TOWER_READOUTS.get(backbone.kind, ())
 
 def _project_tokens(visual, tokens: torch.Tensor) -> torch.Tensor:
     "Output tokens `[b, n, width]` (prefix tokens removed) through `ln_post` and `proj`."
@@ -294,24 +465,53 @@ def window_tokens(visual, images: torch.Tensor, radii: Sequence[int] = WINDOW_RA
             out[:, pos.to(x.device)] += F.normalize(rearrange(pooled.float(), '(b m) d -> b m d', b=b), dim=-1)
     return out/len(radii)
 
-# %% ../nbs/11_backbones.ipynb #fb06b5f4
-@patch
-@torch.no_grad()
-def encode_image_and_patches(self: Backbone, images: torch.Tensor, readout: str = 'tokens',
-                             normalize: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    "Image embeddings `[b, d]` and projected patch tokens `[b, grid_h*grid_w, d]` from one forward pass."
-    if readout not in READOUTS: raise BadInputError(f"unknown readout {readout!r}; choose one of {READOUTS}.")
-    if not self.is_vit:
-        raise NotImplementedError(f"patch tokens need a ViT image tower; {self.name!r} has a "
-                                  f"{type(self.model.visual).__name__}. Use encode_image for pooled embeddings.")
-    visual = self.model.visual
-    if getattr(visual, 'attn_pool', None) is not None:
-        raise NotImplementedError(f"{self.name!r} pools with attention (CoCa-style); its patch tokens are not in the joint space.")
-    images = _check_images(self, images)
-    if readout == 'window':
-        with autocast(self.device, self.amp): z, patches = self.model.encode_image(images), window_tokens(visual, images)
-        z, patches = z.float(), patches.float()
-        return (F.normalize(z, dim=-1), F.normalize(patches, dim=-1)) if normalize else (z, patches)
+# %% ../nbs/11_backbones.ipynb #a20a0015
+def _resnet_location_tokens(pool, fmap: torch.Tensor, positional: bool = True) -> torch.Tensor:
+    """Each location of a ResNet tower's last feature map `fmap` `[b, c, h, w]` through the attention pool's value and
+    output projections, `[b, h*w, d]` (MaskCLIP); with `positional`, plus the pool's positional embedding first."""
+    x = rearrange(fmap, 'b c h w -> b (h w) c')
+    if positional: x = x + pool.positional_embedding[1:].to(x.dtype)
+    return pool.c_proj(pool.v_proj(x))
+
+def _resnet_image_and_patches(backbone, images: torch.Tensor, readout: str) -> tuple[torch.Tensor, torch.Tensor]:
+    "open_clip's `encode_image` of a ResNet tower, and its location tokens from the map captured on the way into the pool."
+    pool, captured = backbone.model.visual.attnpool, {}
+    hook = pool.register_forward_pre_hook(lambda m, a: captured.__setitem__('x', a[0]))
+    try: z = backbone.model.encode_image(images)
+    finally: hook.remove()
+    return z, _resnet_location_tokens(pool, captured['x'], positional=readout == 'tokens')
+
+
+# %% ../nbs/11_backbones.ipynb #a20a0017
+def _latent_pool_value_path(pool, x: torch.Tensor) -> torch.Tensor:
+    "timm's `AttentionPoolLatent` (SigLIP's MAP head) on each token of `x` `[b, n, c]` alone: its attention all on that token."
+    if pool.pos_embed is not None: x = x + pool.pos_embed.unsqueeze(0).to(x.dtype)
+    v = pool.kv(x)[..., pool.kv.out_features//2:]           # kv writes [keys | values], the heads in order
+    v = pool.proj_drop(pool.proj(v))
+    return v + pool.mlp(pool.norm(v)) if pool.mlp is not None else v
+
+def _timm_location_tokens(visual, feats: torch.Tensor) -> torch.Tensor:
+    "Each location of timm trunk features `feats` through the tower's head alone, `[b, locations, d]` (see above)."
+    trunk, layout = visual.trunk, _timm_layout(visual.trunk, feats)
+    if layout != 'NLC':
+        x = rearrange(feats, 'b h w c -> (b h w) 1 1 c' if layout == 'NHWC' else 'b c h w -> (b h w) c 1 1')
+        return rearrange(visual.head(trunk.forward_head(x)), '(b n) d -> b n d', b=len(feats))
+    x = feats[:, getattr(trunk, 'num_prefix_tokens', 0):]
+    if getattr(trunk, 'attn_pool', None) is not None: x = _latent_pool_value_path(trunk.attn_pool, x)
+    return visual.head(trunk.head(trunk.head_drop(trunk.fc_norm(x))))
+
+def _timm_image_and_patches(backbone, images: torch.Tensor, readout: str) -> tuple[torch.Tensor, torch.Tensor]:
+    "A timm tower's trunk once; open_clip's pooled path (`head(trunk.forward_head(.))`, as `encode_image`) and the location tokens."
+    visual = backbone.model.visual
+    feats = visual.trunk.forward_features(images)
+    return visual.head(visual.trunk.forward_head(feats)), _timm_location_tokens(visual, feats)
+
+
+# %% ../nbs/11_backbones.ipynb #a20a0019
+def _vit_image_and_patches(backbone, images: torch.Tensor, readout: str) -> tuple[torch.Tensor, torch.Tensor]:
+    "open_clip's `encode_image` of a ViT tower, and the `readout`'s patch tokens from the same forward pass."
+    visual = backbone.model.visual
+    if readout == 'window': return backbone.model.encode_image(images), window_tokens(visual, images)
     blocks, captured = visual.transformer.resblocks, {}
     if readout == 'tokens':
         hooks = [visual.transformer.register_forward_hook(lambda m, i, o: captured.__setitem__('x', o))]
@@ -319,18 +519,38 @@ def encode_image_and_patches(self: Backbone, images: torch.Tensor, readout: str 
         which = range(len(blocks)) if readout == 'attention' else [len(blocks) - 1]
         hooks = [blocks[i].register_forward_pre_hook(lambda m, a, i=i: captured.__setitem__(i, a[0])) for i in which]
     try:
-        with autocast(self.device, self.amp):
-            z = self.model.encode_image(images)
-            nld = (lambda t: t) if visual.transformer.batch_first else (lambda t: t.transpose(0, 1))
-            if readout == 'tokens': x = nld(captured['x'])
-            elif readout == 'value': x = _value_path(blocks[-1], nld(captured[len(blocks) - 1]))
-            else: x = sum(_attention_path(blocks[i], nld(captured[i]), 'kk') for i in range(len(blocks)))
-            patches = _project_tokens(visual, x[:, 1:])
+        z = backbone.model.encode_image(images)
+        nld = (lambda t: t) if visual.transformer.batch_first else (lambda t: t.transpose(0, 1))
+        if readout == 'tokens': x = nld(captured['x'])
+        elif readout == 'value': x = _value_path(blocks[-1], nld(captured[len(blocks) - 1]))
+        else: x = sum(_attention_path(blocks[i], nld(captured[i]), 'kk') for i in range(len(blocks)))
     finally:
         for hook in hooks: hook.remove()
+    return z, _project_tokens(visual, x[:, 1:])
+
+
+# %% ../nbs/11_backbones.ipynb #fb06b5f4
+_IMAGE_AND_PATCHES = {'vit': _vit_image_and_patches, 'resnet': _resnet_image_and_patches, 'timm': _timm_image_and_patches}
+
+@patch
+@torch.no_grad()
+def encode_image_and_patches(self: Backbone, images: torch.Tensor, readout: str = 'tokens',
+                             normalize: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    "Image embeddings `[b, d]` and projected patch tokens `[b, grid_h*grid_w, d]` from one forward pass."
+    if readout not in READOUTS: raise BadInputError(f"unknown readout {readout!r}; choose one of {READOUTS}.")
+    if not self.readouts:
+        why = 'pools with attention (CoCa-style)' if getattr(self.model.visual, 'attn_pool', None) is not None else 'has no readout here'
+        raise NotImplementedError(f"{self.name!r} gives no patch tokens in the joint space: its {type(self.model.visual).__name__} "
+                                  f"image tower {why}. Use encode_image for pooled embeddings.")
+    if readout not in self.readouts:
+        raise NotImplementedError(f"readout {readout!r} needs a ViT image tower; {self.name!r} has a {self.kind} tower, "
+                                  f"which supports readout={self.readouts}.")
+    images = _check_images(self, images)
+    with autocast(self.device, self.amp): z, patches = _IMAGE_AND_PATCHES[self.kind](self, images, readout)
     z, patches = z.float(), patches.float()
     if normalize: z, patches = F.normalize(z, dim=-1), F.normalize(patches, dim=-1)
     return z, patches
+
 
 # %% ../nbs/11_backbones.ipynb #c02103fa
 @patch

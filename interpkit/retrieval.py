@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .core import BadInputError, CorruptFileError, MismatchError, check_tensor, get_device, read_json, write_json
-from .data import ImageDataset, load_image, _read_rows
+from .data import ImageDataset, load_image, _load_json, _read_rows
 
 
 # %% auto #0
@@ -256,12 +256,6 @@ class RetrievalSet:
     def __repr__(self): return f"RetrievalSet({self.name!r}, {len(self)} images, {len(self.texts)} captions)"
 
 # %% ../nbs/40_retrieval.ipynb #f69b3f79
-def _load_json(path: Path):
-    if not path.exists(): raise FileNotFoundError(f"annotation file not found: {path}")
-    try: return json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise CorruptFileError(f"{path} does not parse as JSON: line {e.lineno}, column {e.colno}: {e.msg}.") from None
-
 def read_karpathy(path: str | os.PathLike, root: str | os.PathLike | None = None, split: str = 'test',
                   name: str | None = None) -> RetrievalSet:
     "One split of a Karpathy-split file (`dataset_coco.json`, `dataset_flickr30k.json`); image paths under `root`."

@@ -14,7 +14,7 @@ import torch.distributed as dist
 import torch.nn as nn
 from tqdm.auto import tqdm
 
-from .activations import ActivationStore
+from .activations import ActivationStore, _world   # rank and world size under torchrun
 from .core import (BadInputError, MismatchError, check_tensor, get_device, load_checkpoint, lr_schedule,
                             save_checkpoint)
 from .sae import SAEConfig, SparseAutoencoder
@@ -119,13 +119,6 @@ class _LossModule(nn.Module):
     "Adapter so that DistributedDataParallel's forward is the training loss."
     def __init__(self, sae): super().__init__(); self.sae = sae
     def forward(self, x): return self.sae.training_loss(x)
-
-def _world() -> tuple[int, int]:
-    "Rank and world size; under torchrun, initialises the process group (NCCL on GPUs, gloo on CPUs) if needed."
-    if not dist.is_available(): return 0, 1
-    if not dist.is_initialized() and int(os.environ.get('WORLD_SIZE', '1')) > 1:
-        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
 # %% ../nbs/21_sae_training.ipynb #b922ada2
 @torch.no_grad()
