@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import write_images
+from conftest import slow_extraction_script, write_images
 
 from interpkit.activations import ActivationStore, extract_activations
 from interpkit.backbones import load_backbone
@@ -14,22 +14,10 @@ from interpkit.data import ImageFolder
 FIELDS = ('image', 'patch')
 
 # Each rank notes its pid, then extracts slowly (a pause per image) so that the test can kill rank 1 between shards.
-EXTRACT = textwrap.dedent('''
-    import os, sys, time
-    import torch
-    from pathlib import Path
-    from interpkit.backbones import load_backbone
-    from interpkit.data import ImageFolder
-    from interpkit.activations import extract_activations
-    class SlowFolder(ImageFolder):
-        def load(self, i):
-            time.sleep(0.08)
-            return super().load(i)
-    images, ckpt, out, pids = sys.argv[1:5]
+EXTRACT = slow_extraction_script(0.08, shard_size=4, prologue='''
+    pids = sys.argv[4]
     torch.set_num_threads(1)
     (Path(pids)/os.environ['RANK']).write_text(str(os.getpid()))
-    bb = load_backbone('interpkit-tiny-vit', checkpoint=ckpt, device='cpu')
-    extract_activations(bb, SlowFolder(images), out, fields=('image', 'patch'), batch_size=3, shard_size=4, progress=False)
 ''')
 
 

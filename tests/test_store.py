@@ -1,8 +1,8 @@
 "Integration tests of the activation store: a real interrupt, resuming, bad input on the way in."
-import signal, subprocess, sys, textwrap, time
+import signal, subprocess, sys, time
 
 import pytest, torch
-from conftest import write_images
+from conftest import slow_extraction_script, write_images
 from interpkit.activations import ActivationStore, extract_activations
 from interpkit.backbones import load_backbone
 from interpkit.core import MismatchError
@@ -11,19 +11,7 @@ from interpkit.data import ImageDecodeError, ImageFolder
 FIELDS = ('image', 'patch')
 
 # The child extracts slowly (a pause per image) so that the parent can kill it between shards.
-CHILD = textwrap.dedent('''
-    import sys, time
-    from interpkit.backbones import load_backbone
-    from interpkit.data import ImageFolder
-    from interpkit.activations import extract_activations
-    class SlowFolder(ImageFolder):
-        def load(self, i):
-            time.sleep(0.05)
-            return super().load(i)
-    images, ckpt, out = sys.argv[1:4]
-    bb = load_backbone('interpkit-tiny-vit', checkpoint=ckpt, device='cpu')
-    extract_activations(bb, SlowFolder(images), out, fields=('image', 'patch'), batch_size=3, shard_size=6, progress=False)
-''')
+CHILD = slow_extraction_script(0.05, shard_size=6)
 
 
 @pytest.fixture
