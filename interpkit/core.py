@@ -126,8 +126,8 @@ def check_tensor(x: Any, name: str, ndim: int | None = None, dim: int | None = N
         raise BadInputError(f"{name} has last dimension {x.shape[-1]} but {dim} was expected (shape {tuple(x.shape)}).")
     if nonempty and x.numel() == 0:
         raise BadInputError(f"{name} is empty (shape {tuple(x.shape)}); there is nothing to work on.")
-    if finite:
-        bad = ~torch.isfinite(x)
+    if finite and not bool(torch.isfinite(x.sum())):    # fast path: a NaN/Inf anywhere makes the sum non-finite
+        bad = ~torch.isfinite(x)                          # (an overflowing sum of finite values falls through here)
         if bad.any():
             first = tuple(int(i) for i in bad.nonzero()[0])
             raise BadInputError(f"{name} has {int(bad.sum())} NaN/Inf values (first at index {first}); "

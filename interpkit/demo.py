@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 
 from . import __version__
-from .core import BadInputError, get_device, set_seed, write_json
+from .core import BadInputError, get_device, read_json, set_seed, write_json
 from .backbones import SHIPPED_ASSETS, Backbone, embed_pixels, load_backbone
 from .activations import ActivationStore, extract_activations
 from .sae import SAEConfig, SparseAutoencoder
@@ -29,19 +29,25 @@ from .retrieval import recall_figure, retrieval_json
 from .tevi import TEVI, TeviConfig, evaluate_tevi, train_tevi
 from .spatial import (concept_groups, concept_maps, concept_parents, cooccurrence, image_concepts, overlay,
                                overlay_figure, patch_sae_config, relation_aware_names, train_patch_sae)
-from .shapes import ATTRIBUTES, COLOURS, ShapesWorld, class_prompts
+from .shapes import ATTRIBUTES, COLOURS, SHAPES, ShapesWorld, class_prompts
 from .shapes_clip import (PATCH_READOUT, SHAPES_CLIP, SHAPES_CLIP_TAG, ClipTrainConfig, evaluate_shapes_clip,
                                    export_weights, train_shapes_clip, write_model_card)
 from .shapes_naming import evaluate_shapes_naming, shapes_probe_detection, shapes_vocabulary
 from .shapes_retrieval import (partial_failures, shapes_relevance, shapes_retrieval_set, shapes_train_relevance,
                                         swapped_captions)
 from .shapes_grounding import SHAPES_WORLD_REGIONS, shapes_grounding
+from .bcos import add_inverse, exactness, explanation_figure
+from .bcos import explain as bcos_explain
+from .shapes_classifiers import KINDS as SHAPES_CLASSIFIER_KINDS
+from .shapes_classifiers import (SHIPPED_CLASSIFIERS, classifier_input, evaluate_shapes_classifier, load_shapes_classifier,
+                                         shapes_classification_set)
+from .shapes_bcos_clip import evaluate_bcos_clip, load_bcos_clip
 
 # %% auto #0
 __all__ = ['CBM_TASKS', 'GROUNDING_MIN_CORRELATION', 'DEMO_PARTS', 'StageResult', 'merge_metrics', 'Split', 'DemoContext',
            'demo_context', 'stage_store', 'stage_shapes', 'stage_sae', 'stage_naming', 'stage_cbm', 'stage_tevi',
-           'stage_grounding', 'stage_patch_naming', 'DemoPart', 'demo_plan', 'run_stages', 'DemoRun', 'run_demo',
-           'train_and_ship']
+           'stage_grounding', 'stage_patch_naming', 'stage_bcos', 'DemoPart', 'demo_plan', 'run_stages', 'DemoRun',
+           'run_demo', 'train_and_ship']
 
 # %% ../nbs/90_demo.ipynb #c91a0006
 @dataclass
@@ -362,6 +368,65 @@ def stage_patch_naming(ctx: DemoContext) -> StageResult:
                        headline={'patch naming accuracy (test)': metrics['patch_flat_accuracy'],
                                  'relation-aware naming accuracy': metrics['relation_aware_accuracy']})
 
+# %% ../nbs/90_demo.ipynb #bbd0c1d7
+def _classifier_exactness(model: torch.nn.Module, pixels: np.ndarray) -> float:
+    "Max relative error of the explanations of `model`'s predicted class on `pixels`."
+    x = classifier_input(model, pixels)
+    with torch.no_grad(): pred = model(x).argmax(1)
+    return exactness(bcos_explain(model, x, pred, batch_size=100))
+
+def _curves_figure(curves: dict[str, list[dict]], speedup: dict) -> go.Figure:
+    "Validation accuracy vs optimizer steps of the B-cos classifiers (from scratch, B-cosified)."
+    fig = go.Figure([go.Scatter(x=[c['step'] for c in cv], y=[c['val_accuracy'] for c in cv], name=name, mode='lines+markers')
+                     for name, cv in curves.items()])
+    fig.add_hline(y=speedup['target_val_accuracy'], line_dash='dot', annotation_text="scratch's final accuracy - 0.005")
+    return fig.update_layout(title=f"Accuracy vs steps: B-cosification reaches the B-cos model's accuracy {speedup['speedup']:.1f}x sooner",
+                             xaxis_title='optimizer steps', yaxis_title='validation accuracy', height=380, width=800)
+
+# %% ../nbs/90_demo.ipynb #405c549f
+def _bcos_examples(models: dict, tower, backbone: Backbone, seed: int) -> list[go.Figure]:
+    "Explanations of the B-cos classifiers' predictions, and of the B-cos CLIP for each object's prompt."
+    pixels, labels = shapes_classification_set(4, 'test', seed)
+    figs = []
+    for kind in ('bcos', 'bcosified'):
+        x = classifier_input(models[kind], pixels)
+        e = bcos_explain(models[kind], x, labels)
+        figs.append(explanation_figure(e, [f'{kind}: {SHAPES[int(y)]}' for y in labels]).update_layout(title=f'{kind} classifier: explanations of the true class', margin_t=80))
+    two = ShapesWorld(3, 'test', seed, n_objects=2)
+    prompts = [f'a {o.colour} {o.shape}' for s in two.scenes for o in s.objects]
+    images = torch.as_tensor(two.pixels()).permute(0, 3, 1, 2).float().div(255).repeat_interleave(2, 0)
+    e = bcos_explain(tower.bcos, add_inverse(images), backbone.encode_text(prompts, normalize=True))
+    figs.append(explanation_figure(e, [f"'{p}'" for p in prompts]).update_layout(title="B-cos CLIP: which pixels make the image match each prompt", margin_t=80))
+    return figs
+
+# %% ../nbs/90_demo.ipynb #4315265c
+def stage_bcos(ctx: DemoContext) -> StageResult:
+    """The shipped standard, B-cos and B-cosified classifiers and the B-cosified CLIP on the test split of the seed:
+    accuracy, exactness of the explanations, B-cosification's speed-up, zero-shot and the text pointing game."""
+    device, n = ctx.backbone.device, ctx.n_images
+    models = {k: load_shapes_classifier(k, device=device) for k in SHAPES_CLASSIFIER_KINDS}
+    acc = {k: evaluate_shapes_classifier(m, n=n, seed=ctx.seed)['accuracy'] for k, m in models.items()}
+    pixels, _ = shapes_classification_set(min(n, 500), 'test', ctx.seed)
+    exact = {k: _classifier_exactness(models[k], pixels) for k in ('bcos', 'bcosified')}
+    shipped = {k: read_json(SHIPPED_CLASSIFIERS[k].with_name(SHIPPED_CLASSIFIERS[k].stem + '_metrics.json')) for k in ('bcos', 'bcosified')}
+    speed = shipped['bcosified']['bcosification']
+    tower, _ = load_bcos_clip(device=device)
+    clip = evaluate_bcos_clip(tower, ctx.backbone, seed=ctx.seed, n=min(n, 500))
+    metrics = dict(standard=dict(accuracy=acc['standard']), scratch=dict(accuracy=acc['bcos'], exactness=exact['bcos']),
+                   bcosified=dict(accuracy=acc['bcosified'], exactness=exact['bcosified'], speedup=speed['speedup'],
+                                  steps=speed['bcosified_steps'], scratch_steps=speed['scratch_steps']),
+                   clip={k: v for k, v in clip.items() if k != 'test_split'},
+                   exactness=max(exact['bcos'], exact['bcosified'], clip['exactness']),
+                   test_split=dict(split='test', seed=ctx.seed, n=n))
+    figs = [_curves_figure({'B-cos from scratch': shipped['bcos']['curve'], 'B-cosified': shipped['bcosified']['curve']}, speed),
+            *_bcos_examples(models, tower, ctx.backbone, ctx.seed)]
+    return StageResult('bcos', metrics, figs, title='B-cos models: explanations that are exact',
+                       summary=(f'Shape classifiers on {n} test images of seed {ctx.seed}; the B-cosified CLIP on '
+                                f'{min(n, 500)} single- and {min(n, 500) // 2} two-object images.'),
+                       headline={'B-cos classifier accuracy': acc['bcos'], 'B-cosified classifier accuracy': acc['bcosified'],
+                                 'B-cosification speed-up': speed['speedup'], 'max explanation error (x 1e-6)': round(metrics['exactness'] * 1e6, 3),
+                                 'B-cos CLIP pointing game (two objects)': clip['pointing_game_two_objects']})
+
 # %% ../nbs/90_demo.ipynb #c90a0022
 @dataclass(frozen=True)
 class DemoPart:
@@ -378,6 +443,7 @@ DEMO_PARTS = dict(    # the demo's parts, in the order it runs them
     cbm=DemoPart((stage_cbm,), needs=('naming',)),
     tevi=DemoPart((stage_tevi,), needs=('sae',)),
     spatial=DemoPart((stage_grounding, stage_patch_naming), needs=('store',)),
+    bcos=DemoPart((stage_bcos,)),
 )
 
 # %% ../nbs/90_demo.ipynb #c90a0024

@@ -24,8 +24,8 @@ from .shapes import (ATTRIBUTES, OBJECT_ATTRIBUTES, POSITIONS, SCENE_ATTRIBUTES,
 
 # %% auto #0
 __all__ = ['SHAPES_CLIP', 'SHAPES_CLIP_TAG', 'PATCH_READOUT', 'ClipTrainConfig', 'positives', 'make_batch',
-           'multi_positive_clip_loss', 'train_shapes_clip', 'evaluate_shapes_clip', 'export_weights',
-           'write_model_card']
+           'multi_positive_clip_loss', 'train_shapes_clip', 'shapes_zero_shot', 'evaluate_shapes_clip',
+           'export_weights', 'write_model_card']
 
 # %% ../nbs/71_shapes_clip.ipynb #0d19a629
 SHAPES_CLIP, SHAPES_CLIP_TAG = 'interpkit-shapes-clip', 'shapes-world'
@@ -176,7 +176,8 @@ def train_shapes_clip(out: str | os.PathLike, train: ClipTrainConfig | None = No
 PATCH_READOUT = 'window'   # the patch readout whose tokens localise on the shipped CLIP (see `Backbone.encode_image_and_patches`)
 
 # %% ../nbs/71_shapes_clip.ipynb #36ce409f
-def _zero_shot(backbone: Backbone, ds: ShapesWorld) -> dict:
+def shapes_zero_shot(backbone: Backbone, ds: ShapesWorld) -> dict:
+    "Zero-shot accuracy per attribute on the Shapes World images `ds`, with the prompts of `class_prompts`."
     img, table = embed_pixels(backbone, ds.pixels()), ds.attribute_table()
     out = {}
     for a in ATTRIBUTES:
@@ -220,7 +221,7 @@ def evaluate_shapes_clip(backbone: Backbone, seed: int = 0, n: int = 1000, progr
     ptxt = backbone.encode_text([c.text for c in partial], normalize=True).cpu()
     top = (ptxt @ img.T).argmax(1)
     return dict(
-        zeroshot=_zero_shot(backbone, one), zeroshot_two_objects=_zero_shot(backbone, two),
+        zeroshot=shapes_zero_shot(backbone, one), zeroshot_two_objects=shapes_zero_shot(backbone, two),
         retrieval_full={'t2i_R@1': t2i['any@1'], 't2i_R@5': t2i['any@5'], 'i2t_R@1': i2t['any@1'], 'i2t_R@5': i2t['any@5']},
         retrieval_partial={'t2i_consistent@1': float(np.mean([satisfies(mixed.scenes[j], c) for c, j in zip(partial, top.tolist())]))},
         grounding=_grounding(backbone, seed, min(n, 500)),

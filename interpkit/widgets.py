@@ -18,7 +18,7 @@ from einops import rearrange
 from .spatial import ConceptAtlas, overlay, overlay_figure, patch_codes, to_png
 
 # %% auto #0
-__all__ = ['ConceptBrowser', 'ImageExplorer']
+__all__ = ['ConceptBrowser', 'ImageExplorer', 'ExplanationViewer']
 
 # %% ../nbs/80_widgets.ipynb #9df40bc5
 def _tiles_html(pngs: Sequence[bytes], captions: Sequence[str], size: int, columns: int) -> str:
@@ -271,3 +271,147 @@ def _draw(self: ImageExplorer, image: np.ndarray, cs: list[int], maps, acts: tor
             self.cbm_bars.data[0].y = [f'{c}: {a.name(c)}' for c, _ in self.contributions][::-1]
     if not cs: self._say('no concept fires on this image.', 'info')
     elif not self.message.startswith('the concept-bottleneck'): self._say('')
+
+# %% ../nbs/80_widgets.ipynb #c6881643
+from collections import OrderedDict
+from typing import Callable
+from .bcos import Explanation, add_inverse, contribution_rgb, explain, explanation_figure, explanation_rgba
+from .core import BadInputError, MismatchError, check_tensor
+
+# %% ../nbs/80_widgets.ipynb #19bad3d3
+def _unit_images(pixels) -> tuple[torch.Tensor, np.ndarray]:
+    "uint8 pixels `[n, H, W, 3]` or float images `[n, 3, H, W]` in [0, 1] -> (float `[n, 3, H, W]` in [0, 1], uint8 pixels)."
+    p = torch.as_tensor(np.asarray(pixels)) if not isinstance(pixels, torch.Tensor) else pixels.detach().cpu()
+    if p.dtype == torch.uint8:
+        if p.ndim != 4 or p.shape[-1] != 3:
+            raise BadInputError(f"uint8 pixels must be [n, H, W, 3], got {list(p.shape)}.")
+        return p.permute(0, 3, 1, 2).float().div(255).contiguous(), p.numpy()   # not channels-last (see above)
+    p = check_tensor(p.float(), 'images', ndim=4)
+    if p.shape[1] != 3:
+        raise BadInputError(f"float images must be [n, 3, H, W] RGB in [0, 1], got {list(p.shape)}: pass them before "
+                            "add_inverse (the viewer encodes them itself), or as uint8 pixels [n, H, W, 3].")
+    if p.min() < 0 or p.max() > 1:
+        raise BadInputError(f"float images must be in [0, 1], got values in [{float(p.min()):.3g}, {float(p.max()):.3g}]: "
+                            "pass unnormalised images (B-cos models fold the normalisation into their first layer).")
+    p = p.contiguous()
+    return p, (p.permute(0, 2, 3, 1) * 255).round().to(torch.uint8).numpy()
+
+# %% ../nbs/80_widgets.ipynb #3749c0da
+def _viewer_targets(targets, encode_text: Callable | None) -> tuple[list[str], torch.Tensor | None]:
+    "(target labels, text embeddings `[k, d]`, or None where the targets are class names: the target is the class index)."
+    if isinstance(targets, str): raise BadInputError("targets must be a list of class names or prompts, or a dict {prompt: text_emb}, not one string.")
+    if isinstance(targets, dict):
+        if encode_text is not None: raise BadInputError("pass either a dict {prompt: text_emb} or prompts with encode_text, not both.")
+        labels = [str(k) for k in targets]
+        emb = torch.stack([torch.as_tensor(v).detach().float().reshape(-1).cpu() for v in targets.values()]) if targets else None
+    else:
+        labels = [str(t) for t in targets]
+        emb = torch.as_tensor(encode_text(labels)).detach().float().cpu() if encode_text is not None and labels else None
+    if not labels: raise BadInputError("no targets: pass class names, or prompts with their text embeddings.")
+    if emb is not None and (emb.ndim != 2 or len(emb) != len(labels)):
+        raise BadInputError(f"{len(labels)} prompts but text embeddings of shape {list(emb.shape)}: want one [d] embedding per prompt.")
+    return labels, emb
+
+# %% ../nbs/80_widgets.ipynb #93f60af6
+def _explanation_panels(expl: Explanation, pixels: np.ndarray) -> list[np.ndarray]:
+    "uint8 image, its colour explanation (over black) and its contribution map, for a one-image explanation."
+    rgba, contrib = explanation_rgba(expl)[0], contribution_rgb(expl.contributions)[0]
+    to8 = lambda a: (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+    return [np.asarray(pixels), to8(rgba[..., :3] * rgba[..., 3:]), to8(contrib)]
+
+# %% ../nbs/80_widgets.ipynb #1efaae7e
+class ExplanationViewer(_Browser):
+    "B-cos explanations of a model on images: pick an image and a target (a class or a prompt), see W(x) and contributions."
+    def __init__(self, model: torch.nn.Module, pixels, targets, encode_text: Callable | None = None, image: int = 0,
+                 target: int | str = 0, thumb: int = 192, batch_size: int = 64, cache_size: int = 256):
+        self.model, self.thumb, self.batch_size, self.cache_size = model, thumb, batch_size, cache_size
+        self.images, self.pixels = _unit_images(pixels)
+        self.x = add_inverse(self.images)
+        self.labels, self.text_emb = _viewer_targets(targets, encode_text)
+        self.image, self.target, self.explanation, self.output, self.panels, self.message = None, None, None, float('nan'), [], ''
+        self._cache: OrderedDict = OrderedDict()
+        self.explanation_of(0, 0)          # a model that cannot be explained fails here, with explain's message
+        self.scores = self._scores()
+        self.predictions = self.scores.argmax(1)
+        self.picker = W.IntSlider(min=0, max=len(self.x) - 1, description='Image', continuous_update=False)
+        self.picker.add_class('ik-image')
+        self.target_box = W.Dropdown(options=[(f'{j}: {l}', j) for j, l in enumerate(self.labels)], description='Target')
+        self.target_box.add_class('ik-target')
+        self.status = W.HTML(); self.status.add_class('ik-message')
+        self.header = W.HTML(); self.header.add_class('ik-header')
+        self.view = W.HTML(); self.view.add_class('ik-explanation')
+        self.picker.observe(lambda ch: self._safely(self.show, ch['new']) if ch['new'] != self.image else None, 'value')
+        self.target_box.observe(lambda ch: self._safely(self.show, None, ch['new']) if ch['new'] != self.target else None, 'value')
+        super().__init__([W.HBox([self.picker, self.target_box]), self.status, self.header, self.view])
+        self.show(image, target)
+
+# %% ../nbs/80_widgets.ipynb #665a7d43
+@patch
+def _scores(self: ExplanationViewer) -> torch.Tensor:
+    "Every image's score for every target, `[n, k]`: the logits of the classes, or the cosines with the prompts."
+    model, device = self.model, next(self.model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = torch.cat([model(self.x[s:s + self.batch_size].to(device)).float().cpu() for s in range(0, len(self.x), self.batch_size)])
+    finally: model.train(was_training)
+    if self.text_emb is not None:
+        if out.ndim != 2 or out.shape[1] != self.text_emb.shape[1]:
+            raise MismatchError(f"the model's embeddings are {list(out.shape[1:])} but the text embeddings {self.text_emb.shape[1]}-dimensional.")
+        return torch.nn.functional.normalize(out, dim=-1) @ torch.nn.functional.normalize(self.text_emb, dim=-1).T
+    if out.ndim != 2 or out.shape[1] != len(self.labels):
+        raise MismatchError(f"{len(self.labels)} class names for a model with {out.shape[1] if out.ndim == 2 else list(out.shape[1:])} "
+                            "outputs: pass one name per output, in output order.")
+    return out
+
+# %% ../nbs/80_widgets.ipynb #7cc3e848
+@patch
+def explanation_of(self: ExplanationViewer, image: int, target: int) -> Explanation:
+    "The explanation of image `image` for target `target` (an index into the targets): computed once, then cached."
+    key = (int(image), int(target))
+    if key in self._cache:
+        self._cache.move_to_end(key); return self._cache[key]
+    t = self.text_emb[key[1]] if self.text_emb is not None else key[1]
+    expl = self._cache[key] = explain(self.model, self.x[key[0]:key[0] + 1], t)
+    if len(self._cache) > self.cache_size: self._cache.popitem(last=False)
+    return expl
+
+# %% ../nbs/80_widgets.ipynb #2837be25
+@patch
+def _target_index(self: ExplanationViewer, target: int | str) -> int:
+    if isinstance(target, str):
+        if target not in self.labels: raise BadInputError(f"no target {target!r}; the targets are {self.labels[:10]}{' ...' if len(self.labels) > 10 else ''}.")
+        return self.labels.index(target)
+    if not isinstance(target, (int, np.integer)) or not 0 <= target < len(self.labels):
+        raise IndexError(f"target must be a label or an index in [0, {len(self.labels)}), got {target!r}.")
+    return int(target)
+
+@patch
+def show(self: ExplanationViewer, image: int | None = None, target: int | str | None = None) -> ExplanationViewer:
+    "Show image `image` explained for `target` (an index into the targets, or its label); `None` keeps the current one."
+    i = self.image if image is None else image
+    if not isinstance(i, (int, np.integer)) or not 0 <= i < len(self.x):
+        raise IndexError(f"image must be an index in [0, {len(self.x)}), got {i!r}.")
+    t = self.target if target is None else self._target_index(target)
+    expl = self.explanation_of(i, t)
+    self.image, self.target, self.explanation, self.output = int(i), t, expl, float(expl.output[0])
+    for box, v in ((self.picker, self.image), (self.target_box, t)):
+        if box.value != v:
+            with box.hold_trait_notifications(): box.value = v
+    self.panels = _explanation_panels(expl, self.pixels[i])
+    self.view.value = _tiles_html([to_png(p, self.thumb) for p in self.panels], ['image', 'explanation W(x)', 'contributions W(x) ⊙ x'], self.thumb, 3)
+    p = int(self.predictions[i])
+    kind = ('prediction', 'logit') if self.text_emb is None else ('best prompt', 'cosine')
+    total = float(expl.contributions.double().sum()) + expl.bias
+    self.header.value = (f'<b>{html.escape(self.labels[t])}</b>: output {self.output:.4f} (contributions sum {total:.4f}'
+                         f'{f" incl. bias {expl.bias:.4f}" if expl.bias else ""})<br>{kind[0]}: '
+                         f'{html.escape(self.labels[p])} ({kind[1]} {float(self.scores[i, p]):.4f})')
+    self._say('')
+    return self
+
+# %% ../nbs/80_widgets.ipynb #31afe6eb
+@patch
+def figure(self: ExplanationViewer) -> go.Figure:
+    "A static picture of what the viewer shows now (image, explanation, contributions), for rendered docs and reports."
+    return explanation_figure(self.explanation, [f'image {self.image}, {self.labels[self.target]}: {self.output:.3f}'], 1)

@@ -52,6 +52,12 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert g['segmentation'] == 'regions' and g['regions']['sigma'] == 0   # region-pooled maps, Shapes World's regions
     assert 0 <= m['naming']['relation_aware_accuracy'] <= 1 or m['naming']['relation_aware_accuracy'] != m['naming']['relation_aware_accuracy']
     assert (tmp_path/'demo'/'patch_sae').exists()
+    b = m['bcos']   # the shipped classifiers and the B-cosified CLIP on the held-out seed
+    assert {'standard', 'scratch', 'bcosified', 'clip', 'exactness', 'test_split'} <= set(b) and b['test_split']['seed'] == 3
+    assert all(0.9 <= b[k]['accuracy'] <= 1 for k in ('standard', 'scratch', 'bcosified'))
+    assert b['exactness'] <= 1e-4 and b['exactness'] == max(b['scratch']['exactness'], b['bcosified']['exactness'], b['clip']['exactness'])
+    assert abs(b['bcosified']['speedup'] - b['bcosified']['scratch_steps'] / b['bcosified']['steps']) < 1e-9
+    assert set(b['clip']['zeroshot']) == set(m['shapes']['zeroshot']) and 0 <= b['clip']['pointing_game_two_objects'] <= 1
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     assert page.index('Headline numbers') < page.index('<h2>The image SAE</h2>') < page.index('<details>')   # full table last
@@ -62,7 +68,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     m2 = json.loads((tmp_path/'again'/'metrics.json').read_text())
     assert m2['shapes'] == m['shapes']
     assert m2['sae'] == m['sae']   # SAE training is deterministic too
-    assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm'] and m2['grounding'] == m['grounding']
+    assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm'] and m2['grounding'] == m['grounding'] and m2['bcos'] == m['bcos']
     timing = ('train_seconds', 'scoring')
     strip = lambda t: {k: v for k, v in t.items() if k not in timing and k != 'by_scorer'}
     assert strip(m2['tevi']) == strip(m['tevi'])   # TEVI training is deterministic
@@ -101,7 +107,7 @@ def test_demo_only_runs_one_part_and_what_it_needs(tmp_path):
                         '--only', 'sae'], capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
-    assert {'store', 'sae'} <= set(m) and not {'shapes', 'naming', 'cbm', 'tevi', 'grounding'} & set(m)
+    assert {'store', 'sae'} <= set(m) and not {'shapes', 'naming', 'cbm', 'tevi', 'grounding', 'bcos'} & set(m)
     assert m['store']['count'] == 48 and m['sae']['train_images'] == 2048 and (tmp_path/'demo'/'sae').exists()
     assert not (tmp_path/'demo'/'patch_sae').exists() and (tmp_path/'demo'/'report.html').exists()
 
