@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_bcos.ipynb #1920ec23
 from __future__ import annotations
-import copy, io, math
+import copy, io, math, weakref
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -363,10 +363,10 @@ def _logit_bias(model: nn.Module, target) -> float:
     if callable(target) or (isinstance(target, torch.Tensor) and target.is_floating_point()): return 0.0
     return float(sum(m.logit_bias or 0.0 for m in model.modules() if isinstance(m, LogitLayer)))
 
-def _explain_batch(model: nn.Module, x: torch.Tensor, target, create_graph: bool) -> Explanation:
+def _explain_batch(model: nn.Module, x: torch.Tensor, target, create_graph: bool, fwd: nn.Module | None = None) -> Explanation:
     x = x.detach().requires_grad_(True)
     with torch.enable_grad(), explanation_mode(model):
-        y = _target_fn(target)(model(x))
+        y = _target_fn(target)((model if fwd is None else fwd)(x))
         w, = torch.autograd.grad(y.sum(), x, create_graph=create_graph)
     return Explanation(w, (x.detach() * w).sum(1), y if create_graph else y.detach(), x.detach(), _logit_bias(model, target))
 
@@ -377,11 +377,21 @@ def _slice_target(target, start: int, step: int, n: int):
     if per_image and len(target) != n: raise BadInputError(f"{len(target)} targets for {n} images.")
     return target[start:start+step] if per_image else target
 
+_COMPILED = weakref.WeakKeyDictionary()
+
+def _forward(model: nn.Module, compile: bool) -> nn.Module:
+    "`model`, or its `torch.compile`d twin (compiled once per model, on first use)."
+    if not compile: return model
+    if model not in _COMPILED: _COMPILED[model] = torch.compile(model)
+    return _COMPILED[model]
+
 def explain(model: nn.Module, x: torch.Tensor, target, batch_size: int | None = None, create_graph: bool = False,
-            progress: bool = False) -> Explanation:
+            progress: bool = False, compile: bool = False) -> Explanation:
     """Explain B-cos `model`'s `target` on B-cos-encoded `x` `[n, 6, H, W]`: W(x), contributions and output, batched.
-    Runs in eval mode on the model's device; `create_graph=True` keeps the graph (for training with explanations)."""
+    Runs in eval mode on the model's device; `create_graph=True` keeps the graph (for training with explanations);
+    `compile=True` runs a `torch.compile`d copy (compiled on first use: worth it for many batches)."""
     _check_explainable(model, x)
+    fwd = _forward(model, compile)
     device = next(model.parameters()).device
     was_training = model.training
     # only W(x) is wanted: parameters that need no gradient save the weight gradients' work (about 10% here)
@@ -392,7 +402,7 @@ def explain(model: nn.Module, x: torch.Tensor, target, batch_size: int | None = 
         step = batch_size or len(x)
         parts = []
         for s in tqdm(range(0, len(x), step), disable=not progress, desc='explain'):
-            parts.append(_explain_batch(model, x[s:s+step].to(device), _slice_target(target, s, step, len(x)), create_graph))
+            parts.append(_explain_batch(model, x[s:s+step].to(device), _slice_target(target, s, step, len(x)), create_graph, fwd))
     finally:
         model.train(was_training)
         for p in frozen: p.requires_grad_(True)

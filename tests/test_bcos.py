@@ -54,3 +54,15 @@ def test_explanations_on_cuda_equal_cpu():
     gpu = explain(net.cuda(), x, torch.arange(16) % 8)
     assert gpu.weights.is_cuda and exactness(gpu) <= 1e-4
     torch.testing.assert_close(gpu.weights.cpu(), cpu.weights, rtol=1e-3, atol=1e-5)
+
+
+def test_compiled_explanations_equal_eager():
+    "explain(compile=True) runs a torch.compile'd copy of the model: the same W(x), exact, and the model is unchanged."
+    import torch.nn as nn
+    torch.manual_seed(0)
+    net = bcosify(nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 4, 1),
+                                nn.AdaptiveAvgPool2d(1), nn.Flatten()).eval())
+    x = add_inverse(torch.rand(4, 3, 16, 16))
+    eager, compiled = explain(net, x, torch.arange(4)), explain(net, x, torch.arange(4), compile=True)
+    torch.testing.assert_close(compiled.weights, eager.weights, rtol=1e-4, atol=1e-6)
+    assert exactness(compiled) <= 1e-4 and all(p.requires_grad for p in net.parameters())
