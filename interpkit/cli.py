@@ -100,6 +100,7 @@ def _add_demo_commands(sub):
     d.add_argument('--sae-train-images', type=int, default=16_384, help='train-split images whose embeddings train the SAE')
     d.add_argument('--patch-train-images', type=int, default=4096, help='train-split images whose patch tokens train the patch SAE')
     d.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda when available)")
+    d.add_argument('--attribution-grids', type=int, default=32, help='2 x 2 grids of the attribution part (GridPG, DiFull, DiPart)')
     d.add_argument('--only', nargs='+', choices=list(DEMO_PARTS), metavar='PART',
                    help=f"run only these parts and what they need ({', '.join(DEMO_PARTS)})")
     t = sub.add_parser('train-shapes-clip', help='retrain the shipped Shapes World CLIP (resumable) and evaluate it')
@@ -196,7 +197,8 @@ def _run(args) -> str:
     "Run the parsed command `args`; return the line to print."
     if args.command == 'demo':
         run = run_demo(args.out, seed=args.seed, n_images=args.n_images, device=args.device, sae_train_images=args.sae_train_images,
-                       patch_train_images=args.patch_train_images, only=args.only)
+                       patch_train_images=args.patch_train_images, only=args.only,
+                       attribution_grids=args.attribution_grids)
         page = write_report(args.out, run.title, run.results, run.notes, run.metrics)
         return json.dumps(run.metrics, indent=2) + f'\nreport: {page}'
     if args.command == 'train-shapes-clip':

@@ -41,13 +41,17 @@ from .bcos import explain as bcos_explain
 from .shapes_classifiers import KINDS as SHAPES_CLASSIFIER_KINDS
 from .shapes_classifiers import (SHIPPED_CLASSIFIERS, classifier_input, evaluate_shapes_classifier, load_shapes_classifier,
                                          shapes_classification_set)
+from .attribution import ATTRIBUTION_METHODS
+from .attribution_eval import aggatt_figure
+from .shapes_attribution import (SHAPES_LAYERS, shapes_attribution_table, shapes_clip_mask_pointing, shapes_grids,
+                                          shapes_mask_pointing, shipped_classifiers)
 from .shapes_bcos_clip import evaluate_bcos_clip, load_bcos_clip
 
 # %% auto #0
 __all__ = ['CBM_TASKS', 'GROUNDING_MIN_CORRELATION', 'DEMO_PARTS', 'StageResult', 'merge_metrics', 'Split', 'DemoContext',
            'demo_context', 'stage_store', 'stage_shapes', 'stage_sae', 'stage_naming', 'stage_cbm', 'stage_tevi',
-           'stage_grounding', 'stage_patch_naming', 'stage_bcos', 'DemoPart', 'demo_plan', 'run_stages', 'DemoRun',
-           'run_demo', 'train_and_ship']
+           'stage_grounding', 'stage_patch_naming', 'stage_bcos', 'stage_attribution', 'DemoPart', 'demo_plan',
+           'run_stages', 'DemoRun', 'run_demo', 'train_and_ship']
 
 # %% ../nbs/90_demo.ipynb #c91a0006
 @dataclass
@@ -91,6 +95,7 @@ class DemoContext:
     patch_train: Split                           # what the patch SAE learns from
     device: torch.device | None = None
     progress: bool = True
+    attribution_grids: int = 32                  # the attribution part's GridPG grids
     sae: SparseAutoencoder | None = None         # left by `stage_sae`
     names: ConceptNames | None = None            # left by `stage_naming`: the method chosen on the train split
     patch_sae: SparseAutoencoder | None = None   # left by `stage_grounding`
@@ -102,13 +107,14 @@ class DemoContext:
 
 # %% ../nbs/90_demo.ipynb #c90a0008
 def demo_context(out: str | Path, seed: int = 0, n_images: int = 1000, device=None, progress: bool = True,
-                 sae_train_images: int = 16_384, patch_train_images: int = 4096) -> DemoContext:
+                 sae_train_images: int = 16_384, patch_train_images: int = 4096, attribution_grids: int = 32) -> DemoContext:
     "The demo's context: the shipped Shapes World CLIP on `device` and the test and train splits drawn from `seed`."
     device = get_device(device)
     backbone = load_backbone(SHAPES_CLIP, SHAPES_CLIP_TAG, device=device)
     return DemoContext(backbone, Path(out), seed, test=Split(ShapesWorld(n_images, 'test', seed)),
                        train=Split(ShapesWorld(sae_train_images, 'train', seed)),
-                       patch_train=Split(ShapesWorld(patch_train_images, 'train', seed)), device=device, progress=progress)
+                       patch_train=Split(ShapesWorld(patch_train_images, 'train', seed)), device=device, progress=progress,
+                       attribution_grids=attribution_grids)
 
 # %% ../nbs/90_demo.ipynb #3dc7a336
 def _examples_figure(data: ShapesWorld, n: int = 5) -> go.Figure:
@@ -427,6 +433,82 @@ def stage_bcos(ctx: DemoContext) -> StageResult:
                                  'B-cosification speed-up': speed['speedup'], 'max explanation error (x 1e-6)': round(metrics['exactness'] * 1e6, 3),
                                  'B-cos CLIP pointing game (two objects)': clip['pointing_game_two_objects']})
 
+# %% ../nbs/90_demo.ipynb #6059005c
+def _attribution_summary(tab, sets: tuple = ('difull', 'dipart')) -> dict:
+    "Per setting, method and layer: the lowest mean score over the models (what every model reaches)."
+    out: dict = {}
+    for r in tab.rows:
+        if r['setting'] in sets and not r['smoothed']:
+            d = out.setdefault(r['setting'], {}).setdefault(r['method'], {})
+            d[r['layer']] = min(d.get(r['layer'], 1.0), r['mean'])
+    return out
+
+def _gridpg_headline(tab) -> dict:
+    "B-cos contributions' GridPG on the B-cos classifiers against the best post-hoc method on the standard one."
+    rows = [r for r in tab.rows if r['setting'] == 'gridpg']
+    get = lambda model, smoothed: next(r['mean'] for r in rows if r['model'] == model and r['method'] == 'bcos_contributions'
+                                       and r['layer'] == 'input' and r['smoothed'] == smoothed)
+    best = max((r for r in rows if r['model'] == 'standard'), key=lambda r: r['mean'])
+    ours = get('bcos', True)
+    return dict(bcos_contributions=ours, bcos_contributions_unsmoothed=get('bcos', False),
+                bcosified_contributions=get('bcosified', True), bcosified_contributions_unsmoothed=get('bcosified', False),
+                best_posthoc_standard=dict(method=best['method'], layer=best['layer'], smoothed=best['smoothed'], mean=best['mean']),
+                margin=ours - best['mean'])
+
+def _gridpg_figure(tab) -> go.Figure:
+    "GridPG, DiFull and DiPart means, methods x (model, layer), one heatmap per setting and smoothing (menu)."
+    df = tab.frame()
+    fig, labels = go.Figure(), []
+    for s in dict.fromkeys(df.setting):
+        for smoothed in (False, True):
+            p = df[(df.setting == s) & (df.smoothed == smoothed)].pivot_table(index='method', columns=['model', 'layer'], values='mean')
+            fig.add_trace(go.Heatmap(z=p.values.round(3), x=[f'{m}<br>{l}' for m, l in p.columns], y=list(p.index), zmin=0, zmax=1,
+                                     colorscale='Viridis', texttemplate='%{z:.2f}', visible=not labels, name=s))
+            labels.append(f"{s}{' smoothed' if smoothed else ''}")
+    fig.update_layout(updatemenus=[dict(buttons=[dict(label=l, method='update', args=[{'visible': [j == i for j in range(len(labels))]},
+                                                                                     {'title': f'{l}: mean localisation score'}])
+                                                 for i, l in enumerate(labels)], x=1.0, y=1.15, xanchor='right')],
+                      title=f'{labels[0]}: mean localisation score', height=520, width=900, yaxis_autorange='reversed')
+    return fig
+
+def _mask_figure(mp: dict) -> go.Figure:
+    "Energy inside the object's mask per method, at the input, for every model, one- and two-object scenes."
+    fig = go.Figure()
+    for kind in ('single', 'multi'):
+        for model in dict.fromkeys(m for d in mp.values() for m in d):
+            meths = [k for k in mp if model in mp[k]]
+            fig.add_trace(go.Bar(x=meths, y=[mp[k][model]['input'][kind]['energy'] for k in meths], name=f'{model}, {kind}'))
+    return fig.update_layout(barmode='group', title="Energy pointing game against the object's mask (input layer)",
+                             yaxis_title='share of positive attribution on the object', height=420, width=1000)
+
+def stage_attribution(ctx: DemoContext) -> StageResult:
+    """Attribution methods judged where the truth is known: GridPG, DiFull and DiPart of every method at three layers
+    of the shipped classifiers on `ctx.attribution_grids` 2 x 2 grids, AggAtt, and the pointing game on object masks."""
+    models = shipped_classifiers(ctx.device)
+    t0 = time.time()
+    grids = shapes_grids(models, ctx.attribution_grids, seed=ctx.seed)
+    tab = shapes_attribution_table(grids, models, progress=ctx.progress)
+    t_table = time.time() - t0
+    mp = shapes_mask_pointing(models, layers=SHAPES_LAYERS, n_images=32, seed=ctx.seed)
+    clip = shapes_clip_mask_pointing(n_images=16, seed=ctx.seed, device=ctx.device)
+    for meth, d in clip.items():
+        for model, v in d.items(): mp.setdefault(meth, {})[model] = {'input': v}
+    head = _gridpg_headline(tab)
+    metrics = dict(gridpg=head, **_attribution_summary(tab), table=tab.metrics(), mask_pointing=mp,
+                   seconds_per_map=tab.seconds, table_seconds=round(t_table, 1), grids=grids.report, excluded=tab.excluded)
+    sets = {f'{m}, {l}': {meth: a for (mm, meth, ll), a in tab.aggatt.items() if mm == m and ll == l}
+            for m in models for l in SHAPES_LAYERS}
+    figs = [_gridpg_figure(tab), aggatt_figure(sets), _mask_figure(mp)]
+    dif = metrics['difull']
+    return StageResult('attribution', metrics, figs, title='Attribution methods, judged where the truth is known',
+                       summary=(f"{len(grids)} 2 x 2 grids of seed {ctx.seed}'s test scenes ({grids.report['kept']} of "
+                                f"{grids.report['candidates']} candidates confident for all three classifiers); "
+                                f"{len(ATTRIBUTION_METHODS)} methods x 3 layers x 3 models x 3 settings in {t_table:.0f} s."),
+                       headline={'GridPG, B-cos contributions (B-cos classifier, smoothed)': head['bcos_contributions'],
+                                 'GridPG, best post-hoc method (standard classifier)': head['best_posthoc_standard']['mean'],
+                                 'DiFull, input gradient (lowest over models)': dif['gradient']['input'],
+                                 'DiFull, GradCAM at the input (lowest over models)': dif['gradcam']['input']})
+
 # %% ../nbs/90_demo.ipynb #c90a0022
 @dataclass(frozen=True)
 class DemoPart:
@@ -444,6 +526,7 @@ DEMO_PARTS = dict(    # the demo's parts, in the order it runs them
     tevi=DemoPart((stage_tevi,), needs=('sae',)),
     spatial=DemoPart((stage_grounding, stage_patch_naming), needs=('store',)),
     bcos=DemoPart((stage_bcos,)),
+    attribution=DemoPart((stage_attribution,)),
 )
 
 # %% ../nbs/90_demo.ipynb #c90a0024
@@ -480,12 +563,13 @@ class DemoRun:
 
 # %% ../nbs/90_demo.ipynb #c90a002a
 def run_demo(out: str | Path, seed: int = 0, n_images: int = 1000, device=None, progress: bool = True,
-             sae_train_images: int = 16_384, patch_train_images: int = 4096, only: Iterable[str] | None = None) -> DemoRun:
+             sae_train_images: int = 16_384, patch_train_images: int = 4096, only: Iterable[str] | None = None,
+             attribution_grids: int = 32) -> DemoRun:
     """Run the demo on Shapes World (every part, or the parts in `only` and what they need), writing the stores and
     models into `out`; `write_report(out, run.title, run.results, run.notes, run.metrics)` writes the report."""
     t0 = time.time()
     set_seed(seed)
-    ctx = demo_context(out, seed, n_images, device, progress, sae_train_images, patch_train_images)
+    ctx = demo_context(out, seed, n_images, device, progress, sae_train_images, patch_train_images, attribution_grids)
     results = run_stages(ctx, demo_plan(only))
     b = ctx.backbone
     metrics = dict(interpkit_version=__version__, seed=seed, device=str(ctx.device),

@@ -120,6 +120,18 @@ class ShapesResNet(nn.Module):
         "Class logits `[n, n_classes]`: `logit_map` averaged over locations, for inputs of any size."
         return self.logit_map(x).mean((2, 3))
 
+    def logit_map_from(self, layer: str, a: torch.Tensor) -> torch.Tensor | None:
+        "The logit map when stage `layer` (`'stem'`, `'blocks.<i>'` or `'head'`) outputs `a`; `None` for other layers."
+        names = ['stem'] + [f'blocks.{i}' for i in range(len(self.blocks))] + ['head']
+        if layer not in names: return None
+        for name in names[names.index(layer) + 1:]: a = self.get_submodule(name)(a)
+        return a
+
+    def forward_from(self, layer: str, a: torch.Tensor) -> torch.Tensor | None:
+        "The logits when stage `layer` outputs `a` (what `interpkit.attribution.LayerSplit` runs); `None` for other layers."
+        m = self.logit_map_from(layer, a)
+        return None if m is None else m.mean((2, 3))
+
 # %% ../nbs/75_shapes_classifiers.ipynb #40830385
 def _check_input(model: nn.Module, x: torch.Tensor):
     check_tensor(x, 'x', ndim=4)

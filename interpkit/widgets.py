@@ -18,7 +18,7 @@ from einops import rearrange
 from .spatial import ConceptAtlas, overlay, overlay_figure, patch_codes, to_png
 
 # %% auto #0
-__all__ = ['ConceptBrowser', 'ImageExplorer', 'ExplanationViewer']
+__all__ = ['ConceptBrowser', 'ImageExplorer', 'ExplanationViewer', 'AttributionExplorer']
 
 # %% ../nbs/80_widgets.ipynb #9df40bc5
 def _tiles_html(pngs: Sequence[bytes], captions: Sequence[str], size: int, columns: int) -> str:
@@ -415,3 +415,213 @@ def show(self: ExplanationViewer, image: int | None = None, target: int | str | 
 def figure(self: ExplanationViewer) -> go.Figure:
     "A static picture of what the viewer shows now (image, explanation, contributions), for rendered docs and reports."
     return explanation_figure(self.explanation, [f'image {self.image}, {self.labels[self.target]}: {self.output:.3f}'], 1)
+
+# %% ../nbs/80_widgets.ipynb #aa2bc6dc
+from .attribution import ATTRIBUTION_METHODS, attribute, get_layer
+from .attribution_eval import energy_pointing
+from .bcos import is_bcos
+
+_NEEDS_BCOS = {'bcos_contributions'}     # methods that only B-cos models have
+
+# %% ../nbs/80_widgets.ipynb #c976cdbb
+def _listing(names, k: int = 12) -> str:
+    names = [str(n) for n in names]
+    return ', '.join(names[:k]) + (' ...' if len(names) > k else '')
+
+def _explorer_models(models) -> dict[str, torch.nn.Module]:
+    if not isinstance(models, dict) or not models:
+        raise BadInputError("models must be a dict {name: torch module} with at least one model, e.g. {'resnet': model}.")
+    bad = [k for k, m in models.items() if not isinstance(m, torch.nn.Module)]
+    if bad: raise BadInputError(f"models must be torch modules; {_listing(bad)} {'is' if len(bad) == 1 else 'are'} not.")
+    return {str(k): m for k, m in models.items()}
+
+def _explorer_targets(targets, n: int) -> torch.Tensor:
+    "One output index per image `[n]` (an int: the same output for every image)."
+    t = torch.as_tensor(np.asarray(targets) if not isinstance(targets, torch.Tensor) else targets).detach().cpu()
+    if t.is_floating_point() or t.ndim > 1:
+        raise BadInputError(f"targets must be output indices: an int, or one integer per image, got a {t.dtype} tensor of size {list(t.shape)}.")
+    t = t.long().expand(n).clone() if t.ndim == 0 else t.long()
+    if len(t) != n: raise BadInputError(f"{len(t)} targets for {n} images: pass one output index per image (or one for all).")
+    return t
+
+def _explorer_methods(methods) -> list[str]:
+    methods = list(ATTRIBUTION_METHODS) if methods is None else ([methods] if isinstance(methods, str) else list(methods))
+    unknown = [m for m in methods if m not in ATTRIBUTION_METHODS]
+    if unknown: raise BadInputError(f"unknown attribution method(s) {_listing(unknown)}; the methods are {_listing(ATTRIBUTION_METHODS, 99)}.")
+    if not methods: raise BadInputError("no methods: pass names from ATTRIBUTION_METHODS, or None for all of them.")
+    return list(dict.fromkeys(methods))
+
+def _explorer_regions(regions, size: tuple[int, int, int]) -> torch.Tensor | None:
+    if regions is None: return None
+    r = torch.as_tensor(np.asarray(regions) if not isinstance(regions, torch.Tensor) else regions).detach().cpu()
+    if r.dtype != torch.bool or tuple(r.shape) != size:
+        raise BadInputError(f"regions must be one boolean mask per image, bool {list(size)}, got {r.dtype} {list(r.shape)}.")
+    return r
+
+# %% ../nbs/80_widgets.ipynb #ecb3999a
+class AttributionExplorer(_Browser):
+    "Attribution maps of one or more models: pick an image, a model, a method and a layer; see the signed map (and its energy in a region)."
+    def __init__(self, models: dict[str, torch.nn.Module], pixels, targets, inputs: Callable, class_names: Sequence[str] | None = None,
+                 methods: Sequence[str] | None = None, layers: Sequence[str] = ('input',), regions=None, image: int = 0,
+                 model: str | None = None, method: str | None = None, layer: str | None = None, thumb: int = 192,
+                 batch_size: int = 64, cache_size: int = 256, options: dict[str, dict] | None = None):
+        self.models = _explorer_models(models)
+        _, self.pixels = _unit_images(pixels)
+        n = len(self.pixels)
+        self.targets = _explorer_targets(targets, n)
+        self.inputs, self.thumb, self.batch_size, self.cache_size = inputs, thumb, max(1, int(batch_size)), cache_size
+        self.class_names = None if class_names is None else [str(c) for c in class_names]
+        if self.class_names is not None and int(self.targets.max()) >= len(self.class_names):
+            raise BadInputError(f"target {int(self.targets.max())} but only {len(self.class_names)} class names: pass one name per output.")
+        self.methods = _explorer_methods(methods)
+        self.model_methods = {k: [m for m in self.methods if m not in _NEEDS_BCOS or is_bcos(v)] for k, v in self.models.items()}
+        none = [k for k, ms in self.model_methods.items() if not ms]
+        if none: raise BadInputError(f"no method applies to {_listing(none)}: {_listing(self.methods)} need a B-cos model; add a post-hoc method.")
+        self.layers = [layers] if isinstance(layers, str) else list(layers)
+        if not self.layers: raise BadInputError("no layers: pass at least one, e.g. ('input',).")
+        for k, m in self.models.items():
+            for l in self.layers:
+                try: get_layer(m, l)
+                except BadInputError as e: raise BadInputError(f"model {k!r}: {e}") from None
+        self.regions = _explorer_regions(regions, tuple(self.pixels.shape[:3]))
+        self.options = dict(options or {})
+        unknown = [m for m in self.options if m not in self.methods]
+        if unknown: raise BadInputError(f"options for {_listing(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not among the methods {_listing(self.methods)}.")
+        self.image = self.model = self.method = self.layer = self.attribution = self.energy = None
+        self.panels, self.message, self.last_compute_ms = [], '', float('nan')
+        self._cache: OrderedDict = OrderedDict()
+        self._syncing = False
+        self.picker = W.IntSlider(min=0, max=n - 1, description='Image', continuous_update=False)
+        self.picker.add_class('ik-image')
+        self.model_box = W.Dropdown(options=list(self.models), description='Model'); self.model_box.add_class('ik-model')
+        self.method_box = W.Dropdown(options=self._method_options(next(iter(self.models))), description='Method')
+        self.method_box.add_class('ik-method')
+        self.layer_box = W.Dropdown(options=self.layers, description='Layer'); self.layer_box.add_class('ik-layer')
+        self.status = W.HTML(); self.status.add_class('ik-message')
+        self.header = W.HTML(); self.header.add_class('ik-header')
+        self.view = W.HTML(); self.view.add_class('ik-attribution')
+        for box, at in ((self.picker, 'image'), (self.model_box, 'model'), (self.method_box, 'method'), (self.layer_box, 'layer')):
+            box.observe(self._picked(at), 'value')
+        super().__init__([W.HBox([self.picker, self.model_box]), W.HBox([self.method_box, self.layer_box]), self.status,
+                          self.header, self.view])
+        self.show(image, model, method, layer)
+
+# %% ../nbs/80_widgets.ipynb #5cc72e94
+@patch
+def _picked(self: AttributionExplorer, attr: str) -> Callable:
+    def on_change(ch):
+        if self._syncing or ch['new'] is None or ch['new'] == getattr(self, attr): return
+        self._safely(lambda v: self.show(**{attr: v}), ch['new'])
+    return on_change
+
+@patch
+def _method_options(self: AttributionExplorer, model: str) -> list[tuple[str, str]]:
+    return [(f'{m} ({ATTRIBUTION_METHODS[m].library})', m) for m in self.model_methods[model]]
+
+@patch
+def _sync_boxes(self: AttributionExplorer):
+    "Move the pickers to the state shown, without taking their changes for picks."
+    self._syncing = True
+    try:
+        want = self._method_options(self.model)
+        if list(self.method_box.options) != want: self.method_box.options = want
+        for box, v in ((self.picker, self.image), (self.model_box, self.model), (self.method_box, self.method), (self.layer_box, self.layer)):
+            if box.value != v: box.value = v
+    finally: self._syncing = False
+
+# %% ../nbs/80_widgets.ipynb #c1d07b90
+@patch
+def _check_pick(self: AttributionExplorer, image, model, method, layer) -> tuple[int, str, str, str]:
+    "(image, model, method, layer) checked: an index in range and names the explorer has (and a method the model has)."
+    if not isinstance(image, (int, np.integer)) or isinstance(image, bool) or not 0 <= image < len(self.pixels):
+        raise IndexError(f"image must be an index in [0, {len(self.pixels)}), got {image!r}.")
+    if model not in self.models: raise BadInputError(f"no model {model!r}; the models are {_listing(self.models)}.")
+    if method not in self.methods:
+        known = 'is an attribution method but not one of' if method in ATTRIBUTION_METHODS else 'is not one of'
+        raise BadInputError(f"{method!r} {known} this explorer's methods: {_listing(self.methods)}.")
+    if method not in self.model_methods[model]:
+        raise BadInputError(f"{method} needs a B-cos model and {model!r} is not one; its methods are {_listing(self.model_methods[model])}.")
+    if layer not in self.layers: raise BadInputError(f"no layer {layer!r}; the layers are {_listing(self.layers)}.")
+    return int(image), model, method, layer
+
+# %% ../nbs/80_widgets.ipynb #6495ce08
+@patch
+def map_of(self: AttributionExplorer, image: int, model: str, method: str, layer: str) -> torch.Tensor:
+    """The attribution map `[H, W]` (on the CPU) of image `image` for its target by `method` at `layer` of model `model`:
+    computed by `attribute` with the images of its block of `batch_size`, then cached."""
+    i, k, meth, lay = self._check_pick(image, model, method, layer)
+    key = (i, k, meth, lay)
+    if key in self._cache:
+        self._cache.move_to_end(key); return self._cache[key]
+    s = i - i % self.batch_size
+    block = range(s, min(s + self.batch_size, len(self.pixels)))
+    m = self.models[k]
+    x = self.inputs(m, self.pixels[block.start:block.stop])
+    maps = attribute(m, x, self.targets[block.start:block.stop], meth, lay, batch_size=self.batch_size, **self.options.get(meth, {}))
+    maps = maps.detach().float().cpu()
+    if maps.shape[1:] != self.pixels.shape[1:3]:
+        raise MismatchError(f"{k}'s maps are {list(maps.shape[1:])} but the images {list(self.pixels.shape[1:3])}: "
+                            "inputs(model, pixels) must keep the images' size.")
+    for j, mp in sorted(zip(block, maps), key=lambda jm: jm[0] == i):       # the map asked for last: it is kept longest
+        self._cache[(j, k, meth, lay)] = mp
+        self._cache.move_to_end((j, k, meth, lay))
+    while len(self._cache) > max(self.cache_size, 1): self._cache.popitem(last=False)
+    return self._cache[key]
+
+# %% ../nbs/80_widgets.ipynb #725d7dad
+def _region_panel(pixels: np.ndarray, region: torch.Tensor) -> np.ndarray:
+    "The image with what lies outside the region dimmed to a third."
+    return np.where(region.numpy()[..., None], pixels, pixels // 3).astype(np.uint8)
+
+@patch
+def show(self: AttributionExplorer, image: int | None = None, model: str | None = None, method: str | None = None,
+         layer: str | None = None) -> AttributionExplorer:
+    "Show image `image`'s map by `method` at `layer` of `model` (names); `None` keeps the current one."
+    i = self.image if image is None else image
+    k = self.model if model is None else model
+    if k is None: k = next(iter(self.models))
+    fallback = None
+    meth = method
+    if meth is None:
+        meth = self.method
+        if meth is None or (k in self.model_methods and meth not in self.model_methods[k]):
+            fallback, meth = meth, self.model_methods[k][0] if k in self.model_methods else meth
+    lay = (self.layer or self.layers[0]) if layer is None else layer
+    i, k, meth, lay = self._check_pick(i, k, meth, lay)
+    cached = (i, k, meth, lay) in self._cache
+    t0 = time.perf_counter()
+    amap = self.map_of(i, k, meth, lay)
+    self.last_compute_ms = float('nan') if cached else (time.perf_counter() - t0)*1e3
+    energy = float(energy_pointing(amap[None], self.regions[i][None])[0]) if self.regions is not None else None
+    self.image, self.model, self.method, self.layer, self.attribution, self.energy = i, k, meth, lay, amap, energy
+    self._sync_boxes()
+    to8 = lambda a: (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+    self.panels = [np.asarray(self.pixels[i]), to8(contribution_rgb(amap[None])[0])]
+    captions = [f'image {i}', f'{meth} at {lay}']
+    if self.regions is not None: self.panels.append(_region_panel(self.pixels[i], self.regions[i])); captions.append('region')
+    self.view.value = _tiles_html([to_png(p, self.thumb) for p in self.panels], captions, self.thumb, len(self.panels))
+    t = int(self.targets[i])
+    target = f'{html.escape(self.class_names[t])} (output {t})' if self.class_names else f'output {t}'
+    am = ATTRIBUTION_METHODS[meth]
+    self.header.value = (f'<b>{html.escape(k)}</b>: {html.escape(meth)} ({html.escape(am.library)}; {html.escape(am.cost)}) '
+                         f'at layer <code>{html.escape(lay)}</code>, target {target}<br>'
+                         f'map: sum {float(amap.double().sum()):.4g}, range [{float(amap.min()):.3g}, {float(amap.max()):.3g}]'
+                         + (f'<br>energy in the region: {energy:.3f} (positive attribution inside / all positive; the region is '
+                            f'{float(self.regions[i].float().mean()):.1%} of the image)' if energy is not None else '')
+                         + ('' if cached else f' <small>computed in {self.last_compute_ms:.0f} ms</small>'))
+    self._say(f'{fallback} does not apply to {k} (not a B-cos model): showing {meth}.' if fallback else '')
+    return self
+
+# %% ../nbs/80_widgets.ipynb #191c585c
+@patch
+def figure(self: AttributionExplorer) -> go.Figure:
+    "A static picture of what the explorer shows now (image, map, region), for rendered docs and reports."
+    from plotly.subplots import make_subplots
+    titles = [f'image {self.image}', f'{self.method} at {self.layer}'] + (['region'] if self.regions is not None else [])
+    fig = make_subplots(1, len(self.panels), subplot_titles=titles, horizontal_spacing=0.02)
+    for j, p in enumerate(self.panels):     # as PNGs: raw pixels of a mostly white map take 150 kB in a page
+        fig.add_trace(go.Image(source='data:image/png;base64,' + base64.b64encode(to_png(p)).decode()), 1, j + 1)
+    fig.update_xaxes(visible=False); fig.update_yaxes(visible=False); fig.update_annotations(font_size=11)
+    energy = f', energy in the region {self.energy:.3f}' if self.energy is not None else ''
+    return fig.update_layout(title=f'{self.model}: {self.method} at {self.layer}, image {self.image}{energy}',
+                             width=200 * len(self.panels) + 40, height=280, margin=dict(l=10, r=10, t=70, b=10))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 def test_demo_command_writes_report_and_metrics(tmp_path):
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
-    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024'],
-                       capture_output=True, text=True, timeout=1500)
+    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024',
+                        '--attribution-grids', '4'], capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
     assert m['seed'] == 3 and m['store']['count'] == 48
@@ -58,17 +58,27 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert b['exactness'] <= 1e-4 and b['exactness'] == max(b['scratch']['exactness'], b['bcosified']['exactness'], b['clip']['exactness'])
     assert abs(b['bcosified']['speedup'] - b['bcosified']['scratch_steps'] / b['bcosified']['steps']) < 1e-9
     assert set(b['clip']['zeroshot']) == set(m['shapes']['zeroshot']) and 0 <= b['clip']['pointing_game_two_objects'] <= 1
+    a = m['attribution']   # every method x layer x model x setting on 4 grids of the seed's test scenes
+    assert a['grids']['grids'] == 4 and a['grids']['seed'] == 3
+    assert {'gridpg', 'difull', 'dipart', 'table', 'mask_pointing', 'seconds_per_map', 'excluded'} <= set(a)
+    assert set(a['table']) == {'gridpg', 'difull', 'dipart'} and len(a['seconds_per_map']) >= 10
+    for meth in ('gradient', 'input_x_gradient', 'integrated_gradients', 'guided_backprop'):
+        assert abs(a['difull'][meth]['input'] - 1) < 1e-6      # provably exact, on every model
+    assert 0 <= a['gridpg']['bcos_contributions'] <= 1 and a['gridpg']['best_posthoc_standard']['method'] in a['seconds_per_map']
+    assert {'standard', 'bcos', 'bcosified', 'clip', 'bcos_clip'} == set(a['mask_pointing']['gradient'])
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     assert page.index('Headline numbers') < page.index('<h2>The image SAE</h2>') < page.index('<details>')   # full table last
     # the same seed gives the same data and the same numbers
-    r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024'],
-                        capture_output=True, text=True, timeout=1500)
+    r2 = subprocess.run([exe, 'demo', '--out', str(tmp_path/'again'), '--seed', '3', '--n-images', '48', '--sae-train-images', '2048', '--patch-train-images', '1024',
+                         '--attribution-grids', '4'], capture_output=True, text=True, timeout=1500)
     assert r2.returncode == 0, r2.stderr
     m2 = json.loads((tmp_path/'again'/'metrics.json').read_text())
     assert m2['shapes'] == m['shapes']
     assert m2['sae'] == m['sae']   # SAE training is deterministic too
     assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm'] and m2['grounding'] == m['grounding'] and m2['bcos'] == m['bcos']
+    untimed = lambda a: {k: v for k, v in a.items() if k not in ('seconds_per_map', 'table_seconds')}
+    assert untimed(m2['attribution']) == untimed(m['attribution'])
     timing = ('train_seconds', 'scoring')
     strip = lambda t: {k: v for k, v in t.items() if k not in timing and k != 'by_scorer'}
     assert strip(m2['tevi']) == strip(m['tevi'])   # TEVI training is deterministic
@@ -77,7 +87,8 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
 def test_demo_sae_on_shapes_world(tmp_path):
     "The demo's SAE with its default training set: the acceptance figures of the SAE issue, on held-out images."
     exe = shutil.which('interpkit', path=str(Path(sys.executable).parent)) or 'interpkit'
-    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--n-images', '1000', '--patch-train-images', '512'],
+    r = subprocess.run([exe, 'demo', '--out', str(tmp_path/'demo'), '--n-images', '1000', '--patch-train-images', '512',
+                        '--only', 'naming'],
                        capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'demo'/'metrics.json').read_text())
