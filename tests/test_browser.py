@@ -135,7 +135,7 @@ def test_concept_browser_in_jupyterlab(lab):
 
 def _open_and_run(page, url: str, name: str):
     "Open notebook `name` in JupyterLab and run all its cells."
-    page.goto(f'{url}/lab/tree/{name}', timeout=120_000)
+    page.goto(f'{url}/lab/tree/{name}?reset', timeout=120_000)   # reset: no tab left open by an earlier test
     page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=120_000)
     try:    # JupyterLab may ask which kernel to start
         page.click('.jp-Dialog button:has-text("Select")', timeout=15_000)
