@@ -4,8 +4,9 @@
 
 # %% ../nbs/52_attribution_eval.ipynb #c424ac63
 from __future__ import annotations
-import copy, time
+import copy, hashlib, json, os, time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 from torchvision.transforms.functional import gaussian_blur
 from tqdm.auto import tqdm
 
-from .core import BadInputError, check_tensor
+from .core import BadInputError, MismatchError, check_tensor, load_tensors, read_json, save_tensors, write_json
 from .attribution import ATTRIBUTION_METHODS, attribute, get_layer
 from .bcos import is_bcos
 
@@ -248,10 +249,11 @@ def _predicted(model: nn.Module, x: torch.Tensor, labels: torch.Tensor, cells: t
 def attribution_table(settings: dict[str, dict[str, nn.Module]], inputs: dict[str, torch.Tensor], labels: torch.Tensor,
                       cells: torch.Tensor, n: int, methods: list[str] | None = None, layers: dict[str, str] | None = None,
                       sigma: float = 4.0, batch_size: int = 64, options: dict | None = None, exclude_misclassified: bool = True,
-                      progress: bool = True) -> AttributionTable:
+                      progress: bool = True, out: str | os.PathLike | None = None) -> AttributionTable:
     """Score `methods` at `layers` (`{label: layer name}`) on every model of every setting, over grids `inputs[model]`
     `[G, C, nH, nW]` with cell classes `labels` `[G, n*n]` and target `cells` `[G]`, by GridPG with and without smoothing;
-    `options` maps a method to its keyword options (e.g. `{'rise': {'n_masks': 128}}`)."""
+    `options` maps a method to its keyword options (e.g. `{'rise': {'n_masks': 128}}`). With `out`, each finished
+    (setting, model, method, layer) is saved there at once and a rerun on the same inputs resumes after it."""
     methods = list(methods or ATTRIBUTION_METHODS)
     layers = layers or {'input': 'input'}
     options = options or {}
@@ -266,8 +268,12 @@ def attribution_table(settings: dict[str, dict[str, nn.Module]], inputs: dict[st
     jobs = [(s, name, model, meth, label, layer) for s, models in settings.items() for name, model in models.items()
             for meth in methods for label, layer in layers.items()
             if meth != 'bcos_contributions' or is_bcos(model)]
-    keep_cache = {}
+    done, keep_cache = set(), {}
+    if out is not None:
+        run = _table_run(settings, inputs, labels, cells, n, methods, layers, sigma, options, exclude_misclassified)
+        rows, agg, seconds, excluded, done = _load_table(Path(out), run)
     for s, name, model, meth, label, layer in tqdm(jobs, disable=not progress, desc='attribution table'):
+        if f'{s}|{name}|{meth}|{label}' in done: continue
         x = inputs[name]
         if (s, name) not in keep_cache:
             keep = keep_cache[s, name] = (_predicted(model, x, labels, cells, n, batch_size) if exclude_misclassified
@@ -286,4 +292,30 @@ def attribution_table(settings: dict[str, dict[str, nn.Module]], inputs: dict[st
             sc = gridpg_scores(smooth_maps(maps, sigma) if smoothed else maps, n, cs)
             rows.append(dict(setting=s, model=name, method=meth, layer=label, smoothed=smoothed, **_quartiles(sc)))
             if s == next(iter(settings)) and not smoothed: agg[name, meth, label] = aggatt(maps, sc, n, cs)
+        if out is not None:
+            done.add(f'{s}|{name}|{meth}|{label}'); _save_table(Path(out), run, rows, agg, seconds, excluded, done)
     return AttributionTable(rows, agg, {m: float(np.mean(v)) for m, v in seconds.items()}, excluded)
+
+def _table_run(settings, inputs, labels, cells, n, methods, layers, sigma, options, exclude_misclassified) -> dict:
+    "What identifies a table's run: its inputs (hashed) and every choice that changes a score."
+    h = hashlib.sha1()
+    for t in [labels, cells] + [inputs[k] for k in sorted(inputs)]: h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return dict(inputs=h.hexdigest(), n=n, methods=list(methods), layers=dict(layers), sigma=sigma, options=options,
+                exclude_misclassified=exclude_misclassified, settings={s: list(m) for s, m in settings.items()})
+
+def _save_table(out: Path, run, rows, agg, seconds, excluded, done):
+    out.mkdir(parents=True, exist_ok=True)
+    save_tensors({f'{"|".join(k)}|{f}': getattr(a, f) for k, a in agg.items() for f in ('maps', 'scores')}, out/'aggatt.safetensors')
+    write_json(dict(run=run, rows=rows, seconds=seconds, excluded=excluded, done=sorted(done),
+                    edges={"|".join(k): a.edges for k, a in agg.items()}), out/'table.json')
+
+def _load_table(out: Path, run):
+    "The finished part of a table in `out` (nothing if there is none); an error if it belongs to another run."
+    if not (out/'table.json').exists(): return [], {}, {}, {}, set()
+    saved = read_json(out/'table.json', 'attribution table checkpoint')
+    diffs = [k for k in run if json.dumps(saved['run'].get(k), default=str) != json.dumps(run[k], default=str)]
+    if diffs: raise MismatchError(f"the attribution table in {out} belongs to another run (it differs in {', '.join(diffs)}); "
+                                  "give another `out`, or delete that folder to start again.")
+    t = load_tensors(out/'aggatt.safetensors', what='attribution table checkpoint') if saved['edges'] else {}
+    agg = {tuple(k.split('|')): AggAtt(t[f'{k}|maps'], tuple(e), t[f'{k}|scores']) for k, e in saved['edges'].items()}
+    return saved['rows'], agg, saved['seconds'], saved['excluded'], set(saved['done'])

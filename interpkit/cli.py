@@ -100,7 +100,8 @@ def _add_demo_commands(sub):
     d.add_argument('--sae-train-images', type=int, default=16_384, help='train-split images whose embeddings train the SAE')
     d.add_argument('--patch-train-images', type=int, default=4096, help='train-split images whose patch tokens train the patch SAE')
     d.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda when available)")
-    d.add_argument('--attribution-grids', type=int, default=32, help='2 x 2 grids of the attribution part (GridPG, DiFull, DiPart)')
+    d.add_argument('--attribution-grids', type=int, default=4,
+                   help='2 x 2 grids of the attribution part (GridPG, DiFull, DiPart; 500 for the full-size table, resumable)')
     d.add_argument('--only', nargs='+', choices=list(DEMO_PARTS), metavar='PART',
                    help=f"run only these parts and what they need ({', '.join(DEMO_PARTS)})")
     t = sub.add_parser('train-shapes-clip', help='retrain the shipped Shapes World CLIP (resumable) and evaluate it')

@@ -95,7 +95,7 @@ class DemoContext:
     patch_train: Split                           # what the patch SAE learns from
     device: torch.device | None = None
     progress: bool = True
-    attribution_grids: int = 32                  # the attribution part's GridPG grids
+    attribution_grids: int = 4                   # the attribution part's GridPG grids
     sae: SparseAutoencoder | None = None         # left by `stage_sae`
     names: ConceptNames | None = None            # left by `stage_naming`: the method chosen on the train split
     patch_sae: SparseAutoencoder | None = None   # left by `stage_grounding`
@@ -107,7 +107,7 @@ class DemoContext:
 
 # %% ../nbs/90_demo.ipynb #c90a0008
 def demo_context(out: str | Path, seed: int = 0, n_images: int = 1000, device=None, progress: bool = True,
-                 sae_train_images: int = 16_384, patch_train_images: int = 4096, attribution_grids: int = 32) -> DemoContext:
+                 sae_train_images: int = 16_384, patch_train_images: int = 4096, attribution_grids: int = 4) -> DemoContext:
     "The demo's context: the shipped Shapes World CLIP on `device` and the test and train splits drawn from `seed`."
     device = get_device(device)
     backbone = load_backbone(SHAPES_CLIP, SHAPES_CLIP_TAG, device=device)
@@ -487,10 +487,12 @@ def stage_attribution(ctx: DemoContext) -> StageResult:
     models = shipped_classifiers(ctx.device)
     t0 = time.time()
     grids = shapes_grids(models, ctx.attribution_grids, seed=ctx.seed)
-    tab = shapes_attribution_table(grids, models, progress=ctx.progress)
+    tab = shapes_attribution_table(grids, models, progress=ctx.progress, out=ctx.out/'attribution_table')
     t_table = time.time() - t0
-    mp = shapes_mask_pointing(models, layers=SHAPES_LAYERS, n_images=32, seed=ctx.seed)
-    clip = shapes_clip_mask_pointing(n_images=16, seed=ctx.seed, device=ctx.device)
+    # the mask pointing game at the input, on 16 one- and two-object scenes (8 for the CLIPs): the perturbation methods
+    # cost 10-40 forward passes per map, and the part's budget is 5 minutes on 2 CPU cores
+    mp = shapes_mask_pointing(models, layers={'input': 'input'}, n_images=16, seed=ctx.seed)
+    clip = shapes_clip_mask_pointing(n_images=8, seed=ctx.seed, device=ctx.device)
     for meth, d in clip.items():
         for model, v in d.items(): mp.setdefault(meth, {})[model] = {'input': v}
     head = _gridpg_headline(tab)
@@ -564,7 +566,7 @@ class DemoRun:
 # %% ../nbs/90_demo.ipynb #c90a002a
 def run_demo(out: str | Path, seed: int = 0, n_images: int = 1000, device=None, progress: bool = True,
              sae_train_images: int = 16_384, patch_train_images: int = 4096, only: Iterable[str] | None = None,
-             attribution_grids: int = 32) -> DemoRun:
+             attribution_grids: int = 4) -> DemoRun:
     """Run the demo on Shapes World (every part, or the parts in `only` and what they need), writing the stores and
     models into `out`; `write_report(out, run.title, run.results, run.notes, run.metrics)` writes the report."""
     t0 = time.time()

@@ -4,6 +4,7 @@
 
 # %% ../nbs/77_shapes_attribution.ipynb #735d5466
 from __future__ import annotations
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +46,11 @@ class ShapesGrids:
     report: dict = field(default_factory=dict)
 
     def __len__(self): return len(self.pixels)
+
+    def __getitem__(self, i: slice) -> 'ShapesGrids':
+        "The grids `i` (a slice or index array), with the same `n` and report."
+        if isinstance(i, int): i = slice(i, i + 1)
+        return ShapesGrids(self.pixels[i], self.labels[i], self.cells[i], self.n, self.sources[i], self.masks[i], self.report)
 
 def _confidence(model: nn.Module, pixels: np.ndarray, labels: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     "Softmax probability of the true class, 0 where the model predicts another class."
@@ -115,12 +121,13 @@ DEFAULT_OPTIONS = {'rise': {'n_masks': 128}, 'integrated_gradients': {'n_steps':
 
 def shapes_attribution_table(grids: ShapesGrids, models: dict[str, nn.Module] | None = None, methods: list[str] | None = None,
                              layers: dict[str, str] | None = None, settings: tuple = ('gridpg', 'difull', 'dipart'),
-                             options: dict | None = None, batch_size: int = 64, progress: bool = True) -> AttributionTable:
-    "GridPG, DiFull and DiPart of `methods` x `layers` x `models` (default: the shipped classifiers) on `grids`."
+                             options: dict | None = None, batch_size: int = 64, progress: bool = True,
+                             out: str | os.PathLike | None = None) -> AttributionTable:
+    "GridPG, DiFull and DiPart of `methods` x `layers` x `models` (default: the shipped classifiers) on `grids`; resumable in `out`."
     models = models or shipped_classifiers()
     return attribution_table(shapes_attribution_settings(models, grids.n, settings), grid_inputs(models, grids.pixels),
                              grids.labels, grids.cells, grids.n, methods, layers or SHAPES_LAYERS,
-                             options=options or DEFAULT_OPTIONS, batch_size=batch_size, progress=progress)
+                             options=options or DEFAULT_OPTIONS, batch_size=batch_size, progress=progress, out=out)
 
 # %% ../nbs/77_shapes_attribution.ipynb #ca5de252
 def _visible_masks(scene) -> np.ndarray:

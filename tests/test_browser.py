@@ -81,13 +81,22 @@ WATCH = """() => {
     .observe(document.querySelector('.ik-grid'), {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
 }"""
 
+def _artifacts() -> Path:
+    "The folder for screenshots and timings (`$INTERPKIT_ARTIFACTS`, default .ci/artifacts)."
+    out = Path(os.environ.get('INTERPKIT_ARTIFACTS', ROOT/'.ci'/'artifacts')); out.mkdir(parents=True, exist_ok=True)
+    return out
+
+def _launch(p):
+    "Debian's chromium, headless, launched by its path (Playwright's own browser download does not work here)."
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                             args=['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'])
+
 def test_concept_browser_in_jupyterlab(lab):
     from playwright.sync_api import sync_playwright
     url, root = lab
-    artifacts = Path(os.environ.get('INTERPKIT_ARTIFACTS', ROOT/'.ci'/'artifacts')); artifacts.mkdir(parents=True, exist_ok=True)
+    artifacts = _artifacts()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'])
+        browser = _launch(p)
         page = browser.new_page(viewport={'width': 1500, 'height': 1200})
         _open_and_run(page, url, 'browse.ipynb')
         try:
@@ -149,10 +158,9 @@ MAP_SRC = "() => { const im = document.querySelectorAll('.ik-attribution img'); 
 def test_attribution_explorer_method_dropdown(lab):
     from playwright.sync_api import sync_playwright
     url, root = lab
-    artifacts = Path(os.environ.get('INTERPKIT_ARTIFACTS', ROOT/'.ci'/'artifacts')); artifacts.mkdir(parents=True, exist_ok=True)
+    artifacts = _artifacts()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'])
+        browser = _launch(p)
         page = browser.new_page(viewport={'width': 1300, 'height': 1000})
         _open_and_run(page, url, 'attribution.ipynb')
         try:
