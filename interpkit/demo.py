@@ -490,7 +490,7 @@ def stage_attribution(ctx: DemoContext) -> StageResult:
     tab = shapes_attribution_table(grids, models, progress=ctx.progress, out=ctx.out/'attribution_table')
     t_table = time.time() - t0
     # the mask pointing game at the input, on 16 one- and two-object scenes (8 for the CLIPs): the perturbation methods
-    # cost 10-40 forward passes per map, and the part's budget is 5 minutes on 2 CPU cores
+    # cost 10-130 forward passes per map, and the part's budget is 5 minutes on 2 CPU cores
     mp = shapes_mask_pointing(models, layers={'input': 'input'}, n_images=16, seed=ctx.seed)
     clip = shapes_clip_mask_pointing(n_images=8, seed=ctx.seed, device=ctx.device)
     for meth, d in clip.items():

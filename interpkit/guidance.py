@@ -4,6 +4,7 @@
 
 # %% ../nbs/53_guidance.ipynb #62018368
 from __future__ import annotations
+import contextlib
 from typing import Callable
 
 import torch
@@ -47,18 +48,11 @@ def guidance_explanation(model: nn.Module, x: torch.Tensor, target: torch.Tensor
         raise BadInputError(f"the 'bcos' explanation needs a B-cos model and {type(model).__name__} is not one; use 'ixg' or 'gradcam'.")
     target = torch.as_tensor(target, device=x.device).long().reshape(-1)
     if len(target) != len(x): raise BadInputError(f"{len(target)} targets for {len(x)} images.")
-    with torch.enable_grad():
-        if method == 'bcos':
-            with explanation_mode(model):
-                a, out = _activation_and_output(model, x, layer)
-                logit = out.gather(1, target[:, None]).sum()
-                g = torch.autograd.grad(logit, a, create_graph=create_graph)[0]
-        else:
-            a, out = _activation_and_output(model, x, layer)
-            if target.max() >= out.shape[1] or target.min() < 0:
-                raise BadInputError(f"target out of range: the model has {out.shape[1]} outputs.")
-            logit = out.gather(1, target[:, None]).sum()
-            g = torch.autograd.grad(logit, a, create_graph=create_graph)[0]
+    with torch.enable_grad(), (explanation_mode(model) if method == 'bcos' else contextlib.nullcontext()):
+        a, out = _activation_and_output(model, x, layer)
+        if len(target) and (target.max() >= out.shape[1] or target.min() < 0):
+            raise BadInputError(f"target out of range: the model has {out.shape[1]} outputs.")
+        g = torch.autograd.grad(out.gather(1, target[:, None]).sum(), a, create_graph=create_graph)[0]
     if method == 'gradcam': maps = F.relu((g.mean((2, 3), keepdim=True) * a).sum(1))
     else: maps = (g * a).sum(1)
     if maps.shape[-2:] != x.shape[-2:]:

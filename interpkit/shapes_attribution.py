@@ -47,9 +47,9 @@ class ShapesGrids:
 
     def __len__(self): return len(self.pixels)
 
-    def __getitem__(self, i: slice) -> 'ShapesGrids':
-        "The grids `i` (a slice or index array), with the same `n` and report."
-        if isinstance(i, int): i = slice(i, i + 1)
+    def __getitem__(self, i) -> 'ShapesGrids':
+        "The grids `i` (an index, a slice or an index array), with the same `n` and report."
+        if isinstance(i, (int, np.integer)): i = slice(i, i + 1)
         return ShapesGrids(self.pixels[i], self.labels[i], self.cells[i], self.n, self.sources[i], self.masks[i], self.report)
 
 def _confidence(model: nn.Module, pixels: np.ndarray, labels: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
