@@ -121,14 +121,14 @@ def group_accuracy(predictions: torch.Tensor, labels: torch.Tensor, groups: torc
     worst = min(per, key=per.get)
     return dict(accuracy=float((p == y).float().mean()), worst_group=per[worst], worst=worst, groups=per)
 
-# %% ../nbs/53_guidance.ipynb #948d203e
+# %% ../nbs/53_guidance.ipynb #b6516913
 @dataclass
 class GuidanceConfig:
     "How a model is guided (saved with the run's checkpoints): `loss` (a `LOCALISATION_LOSSES` name, None: no guidance) of `method` explanations at `layer`, times `weight`."
     loss: str | None = 'energy'
     method: str = 'bcos'
     layer: str = 'input'
-    contrast: bool = False       # guide the explanation of the label's margin over the other classes (see below)
+    contrast: bool = False       # guide the label's margin over the mean other logit (see the prose above)
     weight: float = 1.0
     steps: int = 300
     batch_size: int = 64
@@ -173,6 +173,7 @@ def train_guided(out: str | os.PathLike, model: nn.Module, inputs: torch.Tensor,
     _check_config(model, config)
     _check_training_data(inputs, labels, masks, annotated, config.loss is not None)
     labels = torch.as_tensor(labels).long()
+    if config.loss is not None: masks, annotated = torch.as_tensor(masks), torch.as_tensor(annotated).bool()
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     model.to(device).train()
@@ -188,8 +189,8 @@ def train_guided(out: str | os.PathLike, model: nn.Module, inputs: torch.Tensor,
         y = labels[idx].to(device)
         task = task_loss(model(inputs[idx].to(device)), y)
         local = torch.zeros((), device=device)
-        if config.loss is not None and bool(annotated[idx].any()):
-            a = idx[torch.as_tensor(annotated)[idx].bool()]
+        a = idx[annotated[idx]] if config.loss is not None else idx[:0]
+        if len(a):
             maps, _ = guidance_explanation(model, inputs[a].to(device), labels[a], config.method, config.layer, contrast=config.contrast)
             local = LOCALISATION_LOSSES[config.loss](maps, masks[a].to(device)).mean()
         loss = task + config.weight * local
