@@ -182,13 +182,13 @@ RECIPES = dict(standard=ClassifierTrainConfig(steps=400),
                bcos=ClassifierTrainConfig(steps=600, lr=3e-3),
                bcosified=ClassifierTrainConfig(steps=150, lr=1e-3, warmup=10, eval_every=10))
 
-# %% ../nbs/75_shapes_classifiers.ipynb #a7055a99
+# %% ../nbs/75_shapes_classifiers.ipynb #6b19c198
 _bce = BinaryCrossEntropyLoss()
 
 def classifier_loss(logits: torch.Tensor, labels: torch.Tensor, kind: str) -> torch.Tensor:
-    "Cross-entropy for a standard model; for B-cos models the B-cos recipe's BCE on `logits + LOGIT_BIAS`."
+    "Cross-entropy for a standard model; for B-cos models the B-cos recipe's BCE on `logits - log(n_classes - 1)` (`LOGIT_BIAS` for 8 shapes)."
     if _check_kind(kind) == 'standard': return F.cross_entropy(logits, labels)
-    return _bce(logits + LOGIT_BIAS, labels)
+    return _bce(logits - math.log(max(logits.shape[1] - 1, 1)), labels)
 
 # %% ../nbs/75_shapes_classifiers.ipynb #580a7db8
 @torch.no_grad()

@@ -66,6 +66,15 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
         assert abs(a['difull'][meth]['input'] - 1) < 1e-6      # provably exact, on every model
     assert 0 <= a['gridpg']['bcos_contributions'] <= 1 and a['gridpg']['best_posthoc_standard']['method'] in a['seconds_per_map']
     assert {'standard', 'bcos', 'bcosified', 'clip', 'bcos_clip'} == set(a['mask_pointing']['gradient'])
+    gd, kd, pt = m['guidance'], m['e2kd'], m['patches']   # the guidance part: shipped models on the seed's test split
+    assert gd['test_split'] == {'split': 'test', 'seed': 3, 'n': 48} and kd['test_split'] == gd['test_split']
+    assert abs(gd['worst_group_gain'] - (gd['guided']['worst_group'] - gd['unguided']['worst_group'])) < 1e-9
+    assert 0 <= gd['guided']['epg'] <= 1 and len(gd['sweep']['rows']) >= 10
+    assert {'teacher', 'kd', 'e2kd', 'e2kd_precomputed', 'worst_group_gain', 'agreement_gain'} <= set(kd)
+    assert abs(kd['worst_group_gain'] - (kd['e2kd']['worst_group'] - kd['kd']['worst_group'])) < 1e-9
+    assert pt['attack']['size'] == 16 and pt['attack']['iterations'] == 100 and pt['normal']['n'] == 48
+    assert abs(pt['robust_ratio'] - pt['full_lo']['robust_accuracy'] / max(pt['normal']['robust_accuracy'], 1 / 48)) < 1e-9
+    assert pt['full_lo']['robust_accuracy'] <= pt['full_lo']['clean_accuracy']
     page = (tmp_path/'demo'/'report.html').read_text()
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     assert page.index('Headline numbers') < page.index('<h2>The image SAE</h2>') < page.index('<details>')   # full table last
@@ -77,6 +86,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert m2['shapes'] == m['shapes']
     assert m2['sae'] == m['sae']   # SAE training is deterministic too
     assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm'] and m2['grounding'] == m['grounding'] and m2['bcos'] == m['bcos']
+    assert m2['guidance'] == m['guidance'] and m2['e2kd'] == m['e2kd'] and m2['patches'] == m['patches']
     untimed = lambda a: {k: v for k, v in a.items() if k not in ('seconds_per_map', 'table_seconds')}
     assert untimed(m2['attribution']) == untimed(m['attribution'])
     timing = ('train_seconds', 'scoring')
