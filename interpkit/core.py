@@ -16,7 +16,8 @@ from safetensors.torch import load_file, save_file
 # %% auto #0
 __all__ = ['InterpkitError', 'UnknownModelError', 'WeightsUnavailableError', 'CorruptFileError', 'MismatchError', 'BadInputError',
            'get_device', 'autocast', 'set_seed', 'atomic_path', 'write_json', 'read_json', 'save_tensors',
-           'load_tensors', 'check_tensor', 'save_checkpoint', 'load_checkpoint', 'lr_schedule']
+           'load_tensors', 'check_tensor', 'save_checkpoint', 'load_checkpoint', 'lr_schedule', 'step_generator',
+           'step_batch']
 
 # %% ../nbs/00_core.ipynb #a34a2c01
 class InterpkitError(Exception):
@@ -246,3 +247,12 @@ def lr_schedule(step: int, total: int, lr: float, warmup: int = 0, decay: str | 
             if decay == 'linear': f *= max(0.0, (total - step)/max(1.0, total - start))
             else: f *= 0.5*(1 + math.cos(min(math.pi, math.pi*(step - start)/max(1.0, total - start))))
     return min_lr*w + (lr - min_lr)*f
+
+# %% ../nbs/00_core.ipynb #994ad5a0
+def step_generator(seed: int, step: int, salt: int = 0) -> torch.Generator:
+    "The CPU generator of training step `step` of a run seeded `seed` (`salt`: another stream of the same step)."
+    return torch.Generator().manual_seed(seed * 1_000_003 + step + salt)
+
+def step_batch(n: int, batch_size: int, seed: int, step: int) -> torch.Tensor:
+    "`batch_size` indices into `n` items, drawn with replacement by `step_generator(seed, step)`."
+    return torch.randint(n, (batch_size,), generator=step_generator(seed, step))
