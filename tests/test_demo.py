@@ -75,7 +75,15 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert pt['attack']['size'] == 16 and pt['attack']['iterations'] == 100 and pt['normal']['n'] == 48
     assert abs(pt['robust_ratio'] - pt['full_lo']['robust_accuracy'] / max(pt['normal']['robust_accuracy'], 1 / 48)) < 1e-9
     assert pt['full_lo']['robust_accuracy'] <= pt['full_lo']['clean_accuracy']
+    bl = m['bcos_lm']   # the shipped conventional and B-cos text classifiers on the seed's test captions
+    assert bl['test_split'] == {'split': 'test', 'seed': 3, 'n': 48} and set(bl['tasks']) == {'shape', 'colour', 'red'}
+    assert bl['exactness'] <= 1e-4 and bl['exactness'] == max(r['exactness'] for r in bl['tasks'].values())
+    assert abs(bl['accuracy_gap'] - max(r['accuracy']['conventional'] - r['accuracy']['bcos'] for r in bl['tasks'].values())) < 1e-9
+    assert all(set(r['methods']) == {'bcos', 'ixg', 'ig', 'attention', 'occlusion'} for r in bl['tasks'].values())
+    assert bl['pointing_game'] == min(bl['tasks'][t]['methods']['bcos']['pointing_game'] for t in ('shape', 'colour'))
+    assert 'pointing_game' not in bl['tasks']['red']['methods']['bcos'] and 0 < bl['tasks']['red']['n_explained'] < 48
     page = (tmp_path/'demo'/'report.html').read_text()
+    assert 'B-cos text explanations' in page and 'interpkit-tokens' in page   # the token views
     assert 'Plotly.newPlot' in page and '<script src=' not in page   # self-contained: plotly.js inline
     assert page.index('Headline numbers') < page.index('<h2>The image SAE</h2>') < page.index('<details>')   # full table last
     # the same seed gives the same data and the same numbers
@@ -87,6 +95,7 @@ def test_demo_command_writes_report_and_metrics(tmp_path):
     assert m2['sae'] == m['sae']   # SAE training is deterministic too
     assert m2['naming'] == m['naming'] and m2['cbm'] == m['cbm'] and m2['grounding'] == m['grounding'] and m2['bcos'] == m['bcos']
     assert m2['guidance'] == m['guidance'] and m2['e2kd'] == m['e2kd'] and m2['patches'] == m['patches']
+    assert m2['bcos_lm'] == m['bcos_lm']
     untimed = lambda a: {k: v for k, v in a.items() if k not in ('seconds_per_map', 'table_seconds')}
     assert untimed(m2['attribution']) == untimed(m['attribution'])
     timing = ('train_seconds', 'scoring')

@@ -21,7 +21,7 @@ MODULES = sorted(p for p in PKG.glob('*.py') if p.name not in ('__init__.py', '_
 GREP = {m: r'shapes|ShapesWorld' for m in ('naming', 'retrieval', 'spatial', 'widgets')}
 GREP |= {m: r'ShapesWorld|Shapes World|shapes_world|shapes-world|\bshapes_\w+|\.shapes\b|interpkit\.shapes'
          for m in ('naming_evaluation', 'concept_bottleneck', 'tevi', 'sae', 'sae_training', 'sae_metrics',
-                   'activations', 'data', 'core', 'bcos', 'attribution', 'attribution_eval', 'guidance', 'distillation',
+                   'activations', 'data', 'core', 'bcos', 'attribution', 'attribution_eval', 'bcos_lm', 'guidance', 'distillation',
                    'patches')}
 
 
