@@ -329,30 +329,44 @@ def text_classifier(model: nn.Module, classes: Sequence[str], tokenizer, seed: i
         clf = TextClassifier(encoder, classes, tok, head)
     return clf.to(next(encoder.parameters()).device).requires_grad_(True)
 
-# %% ../nbs/53_bcos_lm.ipynb #6773c5af
-def _bcos_clip_encoder(enc: ClipTextEncoder, ctx: BcosifyContext) -> ClipTextEncoder:
-    enc.transformer, enc.ln_final = ctx.convert(enc.transformer), ctx.convert(enc.ln_final)
-    if isinstance(enc.proj, nn.Linear): enc.proj = BcosifiedLinear.from_standard(enc.proj, ctx.b)
+# %% ../nbs/53_bcos_lm.ipynb #0eb9a2f5
+def _bcos_clip_encoder(enc: ClipTextEncoder, bs: list[float]) -> ClipTextEncoder:
+    blocks = enc.transformer.resblocks
+    for i, block in enumerate(blocks): blocks[i] = BcosifyContext(bs[i]).convert(block)
+    enc.ln_final = BcosifyContext(bs[-1]).convert(enc.ln_final)
+    if isinstance(enc.proj, nn.Linear): enc.proj = BcosifiedLinear.from_standard(enc.proj, bs[-1])
     return enc
 
-def _bcos_bert_encoder(enc: BertTextEncoder, ctx: BcosifyContext) -> BertTextEncoder:
-    for layer in enc.layers:
+def _bcos_bert_encoder(enc: BertTextEncoder, bs: list[float]) -> BertTextEncoder:
+    for layer, b in zip(enc.layers, bs):
+        ctx = BcosifyContext(b)
         layer.query, layer.key, layer.value = (_bias_free(m) for m in (layer.query, layer.key, layer.value))
         for name in ('attn_out', 'up', 'down', 'ln_1', 'ln_2', 'act'): setattr(layer, name, ctx.convert(getattr(layer, name)))
-    enc.ln_emb = ctx.convert(enc.ln_emb)
-    if enc.pooler is not None: enc.pooler, enc.pool_act = BcosifiedLinear.from_standard(enc.pooler, ctx.b), nn.Identity()
+    enc.ln_emb = BcosifyContext(bs[0]).convert(enc.ln_emb)
+    if enc.pooler is not None: enc.pooler, enc.pool_act = BcosifiedLinear.from_standard(enc.pooler, bs[-1]), nn.Identity()
     return enc
 
-def bcosify_text(classifier: TextClassifier, b: float = 2.0, logit_bias: float | None = None) -> TextClassifier:
-    """A B-cos copy of `classifier` (the B-cos LM recipe, `b` the B of every B-cos layer); fine-tune it afterwards
-    with `train_text_classifier`. `logit_bias` (default `-log(K - 1)` for K classes, as B-cos v2 sets it for BCE
-    training) is added to every logit, so that a text with no evidence scores each class `1/K`."""
+def _layer_bs(encoder, b) -> list[float]:
+    "One B per transformer block: `b` itself, or `b` (a sequence) checked against the number of blocks."
+    n = len(encoder.transformer.resblocks) if isinstance(encoder, ClipTextEncoder) else len(encoder.layers)
+    if isinstance(b, (int, float)): return [float(b)] * n
+    bs = [float(x) for x in b]
+    if len(bs) != n: raise BadInputError(f"b has {len(bs)} values for a model of {n} transformer blocks: give one B per block, or one B.")
+    if min(bs) < 1: raise BadInputError(f"B must be >= 1 (1: linear), got {bs}.")
+    return bs
+
+def bcosify_text(classifier: TextClassifier, b: float | Sequence[float] = 2.0, logit_bias: float | None = None) -> TextClassifier:
+    """A B-cos copy of `classifier` (the B-cos LM recipe); `b`: the B of every B-cos layer, or one B per transformer
+    block (the projection, pooler and head take the last). Fine-tune it afterwards with `train_text_classifier`.
+    `logit_bias` (default `-log(K - 1)` for K classes, as B-cos v2 sets it for BCE training) is added to every logit,
+    so that a text with no evidence scores each class `1/K`."""
     if not isinstance(classifier, TextClassifier):
         raise BadInputError(f"bcosify_text takes a TextClassifier (make one with text_classifier), got {type(classifier).__name__}.")
     if is_bcos(classifier.head): raise BadInputError("bcosify_text: this classifier is already a B-cos model.")
-    new, ctx = copy.deepcopy(classifier), BcosifyContext(b)
-    new.encoder = (_bcos_clip_encoder if isinstance(new.encoder, ClipTextEncoder) else _bcos_bert_encoder)(new.encoder, ctx)
-    new.head = BcosifiedLinear.from_standard(new.head, b)
+    new = copy.deepcopy(classifier)
+    bs = _layer_bs(new.encoder, b)
+    new.encoder = (_bcos_clip_encoder if isinstance(new.encoder, ClipTextEncoder) else _bcos_bert_encoder)(new.encoder, bs)
+    new.head = BcosifiedLinear.from_standard(new.head, bs[-1])
     new.logit_bias = -math.log(len(new.classes) - 1) if logit_bias is None else float(logit_bias)
     if left := [n for n in _leftover_biases(new) if not n.endswith('token_embedding')]:
         raise BadInputError(f"bcosify_text left biases in {left[:5]}: their module types have no converter.")

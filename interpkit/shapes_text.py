@@ -22,9 +22,10 @@ from .bcos_lm import (TOKEN_METHODS, TextClassifier, TextTokenizer, TextTrainCon
                                token_attribution, token_exactness, tokenize_segments, train_text_classifier)
 
 # %% auto #0
-__all__ = ['TEXT_TASKS', 'SHAPES_TEXT_TRAINING', 'POST_HOC', 'POINTING_TASKS', 'SHAPES_TEXT_TASKS', 'SHAPES_TEXT_DATA',
-           'TEXT_KINDS', 'SHIPPED_TEXT_MODELS', 'TextTask', 'text_task', 'task_tokens', 'train_text_models',
-           'decisive_share', 'evaluate_text_models', 'save_text_model', 'load_text_model', 'reproduce_text_models']
+__all__ = ['TEXT_TASKS', 'SHAPES_TEXT_TRAINING', 'SHAPES_TEXT_B', 'POST_HOC', 'POINTING_TASKS', 'SHAPES_TEXT_TASKS',
+           'SHAPES_TEXT_DATA', 'TEXT_KINDS', 'SHIPPED_TEXT_MODELS', 'TextTask', 'text_task', 'task_tokens',
+           'train_text_models', 'decisive_share', 'evaluate_text_models', 'save_text_model', 'load_text_model',
+           'reproduce_text_models']
 
 # %% ../nbs/76a_shapes_text.ipynb #357436dc
 TEXT_TASKS = dict(shape=SHAPES, colour=tuple(COLOURS), red=('no red object', 'a red object'))
@@ -86,15 +87,16 @@ def task_tokens(tokenizer: TextTokenizer, task: TextTask, context_length: int | 
         if words: decisive[i] = torch.isin(word[i], torch.tensor(words))
     return Tokens(tokens.ids, (tokens.segment > 0).long(), tokens.truncated), decisive
 
-# %% ../nbs/76a_shapes_text.ipynb #8ac33d51
+# %% ../nbs/76a_shapes_text.ipynb #42b236f3
 SHAPES_TEXT_TRAINING = dict(conventional=TextTrainConfig(steps=600, lr=3e-4, freeze_embeddings=True),
                             bcos=TextTrainConfig(steps=600, lr=1e-3, freeze_embeddings=True))
+SHAPES_TEXT_B = (1.0, 1.5, 2.0)   # one B per block of the shipped CLIP's text tower: the first nearly linear
 
 def train_text_models(out: str | os.PathLike, model, tokenizer, task: TextTask, configs: dict | None = None,
-                      b: float = 2.0, seed: int = 0, device=None, progress: bool = True) -> dict[str, TextClassifier]:
+                      b=SHAPES_TEXT_B, seed: int = 0, device=None, progress: bool = True) -> dict[str, TextClassifier]:
     """The conventional and the B-cos classifier of `task` on text model `model` (a CLIP or BERT-family model, with
-    its `tokenizer`, the head initialised from `seed`), fine-tuned with `configs` (default `SHAPES_TEXT_TRAINING`) in
-    `out/conventional`, `out/bcos`."""
+    its `tokenizer`, the head initialised from `seed`; `b`: B per block for `bcosify_text`, default `SHAPES_TEXT_B`),
+    fine-tuned with `configs` (default `SHAPES_TEXT_TRAINING`) in `out/conventional`, `out/bcos`."""
     configs, out = dict(SHAPES_TEXT_TRAINING, **(configs or {})), Path(out)
     tok = tokenizer if isinstance(tokenizer, TextTokenizer) else TextTokenizer(tokenizer)
     tokens, _ = task_tokens(tok, task)
@@ -141,17 +143,17 @@ def evaluate_text_models(models: dict[str, TextClassifier], test: TextTask, n_ex
             out['methods'][method]['pointing_game'] = sequence_pointing_game(models[kind], pairs, classes, method)['pointing_game']
     return out
 
-# %% ../nbs/76a_shapes_text.ipynb #ee42b064
+# %% ../nbs/76a_shapes_text.ipynb #1c6f3f74
 SHAPES_TEXT_TASKS = ('shape', 'colour', 'red')
 SHAPES_TEXT_DATA = dict(n=2000, split='train', seed=0)
 TEXT_KINDS = ('conventional', 'bcos')
 SHIPPED_TEXT_MODELS = {(t, k): SHIPPED_ASSETS/f'shapes_text_{t}_{k}.safetensors' for t in SHAPES_TEXT_TASKS for k in TEXT_KINDS}
 _EMBEDDING = 'encoder.token_embedding.weight'
 
-def save_text_model(model: TextClassifier, path: str | os.PathLike, task: str, b: float | None = None) -> Path:
-    "Save `model` (fine-tuned with frozen token embeddings, which are left out) with what `load_text_model` needs."
+def save_text_model(model: TextClassifier, path: str | os.PathLike, task: str, b=SHAPES_TEXT_B) -> Path:
+    "Save `model` (fine-tuned with frozen token embeddings, which are left out; `b`: its B per block) with what `load_text_model` needs."
     tensors = {k: v for k, v in model.state_dict().items() if k != _EMBEDDING}
-    meta = dict(task=task, classes=json.dumps(model.classes), bcos=str(is_bcos(model)), b=str(b or 2.0), logit_bias=str(model.logit_bias))
+    meta = dict(task=task, classes=json.dumps(model.classes), bcos=str(is_bcos(model)), b=json.dumps(b), logit_bias=str(model.logit_bias))
     return save_tensors(tensors, path, metadata=meta)
 
 def load_text_model(task: str = 'shape', kind: str = 'bcos', path: str | os.PathLike | None = None, backbone=None,
@@ -166,14 +168,14 @@ def load_text_model(task: str = 'shape', kind: str = 'bcos', path: str | os.Path
         raise CorruptFileError(f"{path} does not hold the {kind} model of task {task!r} (it says task={meta.get('task')!r}, bcos={meta.get('bcos')!r}).")
     backbone = backbone or load_backbone(SHAPES_CLIP, SHAPES_CLIP_TAG, device='cpu')
     model = text_classifier(backbone.model, json.loads(meta['classes']), backbone.tokenizer)
-    if kind == 'bcos': model = bcosify_text(model, float(meta['b']), float(meta['logit_bias']))
+    if kind == 'bcos': model = bcosify_text(model, json.loads(meta['b']), float(meta['logit_bias']))
     missing, unexpected = model.load_state_dict(load_tensors(path, what='text model weights'), strict=False)
     if unexpected or set(missing) != {_EMBEDDING}:
         raise CorruptFileError(f"{path} does not fit the shipped CLIP's text tower (missing {missing[:3]}, unexpected {unexpected[:3]}).")
     return model.to(get_device(device)).eval()
 
 def _text_card(task: str, kind: str, config: TextTrainConfig, metrics: dict, seconds: float) -> str:
-    what = 'B-cosified (B-cos LM recipe) and fine-tuned' if kind == 'bcos' else 'fine-tuned conventionally'
+    what = f'B-cosified (B-cos LM recipe, B per block {SHAPES_TEXT_B}) and fine-tuned' if kind == 'bcos' else 'fine-tuned conventionally'
     return '\n'.join([f"# shapes_text_{task}_{kind}: the shipped CLIP's text tower, {what}, for the `{task}` caption task", "",
         f"Classes: {', '.join(TEXT_TASKS[task])}. Data: `text_task('{task}', **{SHAPES_TEXT_DATA})`. Recipe: `TextTrainConfig` "
         f"`{dataclasses.asdict(config)}`; token embeddings frozen (left out of this file, taken from the shipped CLIP). "
