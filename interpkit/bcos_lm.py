@@ -25,8 +25,8 @@ from .bcos import BcosifiedLinear, BcosifyContext, _attend, _dynamic_constant, _
 __all__ = ['TEXT_MODELS', 'TOKEN_METHODS', 'FRACTIONS', 'Tokens', 'TextTokenizer', 'tokenize_segments', 'tokenize',
            'ClipTextEncoder', 'BertTextEncoder', 'text_encoder', 'TextClassifier', 'text_classifier', 'bcosify_text',
            'TextTrainConfig', 'text_loss', 'train_text_classifier', 'text_logits', 'TokenExplanation',
-           'token_attribution', 'token_exactness', 'faithfulness', 'pointing_pairs', 'sequence_pointing_game',
-           'tokens_html', 'TokenView', 'token_view']
+           'token_attribution', 'token_exactness', 'faithfulness', 'pointing_pairs', 'positive_share',
+           'sequence_pointing_game', 'tokens_html', 'TokenView', 'token_view']
 
 # %% ../nbs/53_bcos_lm.ipynb #be182a70
 @dataclass
@@ -539,7 +539,7 @@ def faithfulness(model: TextClassifier, expl: TokenExplanation, fractions: Seque
     return dict(method=expl.method, fractions=list(fractions), comprehensiveness=comp, sufficiency=suff,
                 comprehensiveness_auc=float(np.mean(comp)), sufficiency_auc=float(np.mean(suff)))
 
-# %% ../nbs/53_bcos_lm.ipynb #954731ce
+# %% ../nbs/53_bcos_lm.ipynb #0032a830
 def pointing_pairs(model: TextClassifier, texts: Sequence[str], labels: torch.Tensor, n: int = 200, seed: int = 0,
                    min_confidence: float = 0.5) -> tuple[Tokens, torch.Tensor]:
     """`n` joined sequences of two `texts` of different `labels`, each predicted correctly by `model` with softmax
@@ -558,6 +558,12 @@ def pointing_pairs(model: TextClassifier, texts: Sequence[str], labels: torch.Te
     tokens = tokenize_segments(model.tokenizer, [[texts[i], texts[j]] for i, j in pairs], model.context_length)
     return tokens, torch.stack([labels[[i for i, _ in pairs]], labels[[j for _, j in pairs]]], 1)
 
+def positive_share(scores: torch.Tensor, words: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    "Per text `[n]`: the share of the positive scores on `words` that falls on the `inside` positions (0 where nothing is positive)."
+    pos = scores.clamp_min(0) * words
+    total, part = pos.sum(1), (pos * inside).sum(1)
+    return torch.where(total > 0, part / total.clamp_min(1e-12), torch.zeros_like(total))
+
 def sequence_pointing_game(model: TextClassifier, tokens: Tokens, segment_classes: torch.Tensor, method: str = 'bcos',
                            batch_size: int = 64) -> dict:
     """Mean share of positive attribution (of `method`) inside the segment whose class is explained, over both
@@ -568,9 +574,7 @@ def sequence_pointing_game(model: TextClassifier, tokens: Tokens, segment_classe
     scores = []
     for s in range(segment_classes.shape[1]):
         e = token_attribution(model, tokens, segment_classes[:, s], method, batch_size)
-        pos = e.scores.clamp_min(0) * tokens.words
-        total, inside = pos.sum(1), (pos * (tokens.segment == s + 1)).sum(1)
-        scores.append(torch.where(total > 0, inside / total.clamp_min(1e-12), torch.zeros_like(total)))
+        scores.append(positive_share(e.scores, tokens.words, tokens.segment == s + 1))
     scores = torch.stack(scores, 1)
     return dict(method=method, pointing_game=scores.mean().item(), per_segment=scores.mean(0).tolist(), n=len(tokens))
 
